@@ -1,0 +1,39 @@
+# matequity: two commands on a fresh machine.
+#   make demo   creates .venv from uv.lock and runs the whole pipeline on a synthetic England
+#   make test   the same environment, then ruff and the whole test suite
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test lint bench env clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+demo: env
+	$(VENV)/bin/matequity demo --out matequity-demo
+
+test: env
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/python -m pytest -q
+
+lint: env
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: env
+	$(VENV)/bin/python benchmarks/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) matequity-demo .pytest_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Engines behind one interface.
+
+An engine hands out the three record tables as Ibis tables and executes Ibis
+expressions. DuckDB (embedded, the default) reads the local store; Spark reads a
+folder of Parquet files (``matequity export`` writes one from a store, or any
+pipeline can produce it). Everything else (derivations, counts) is the same Ibis
+code whichever engine runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from matequity.errors import UserError
+
+TABLES: tuple[str, ...] = ("babies", "organisations", "imd_lookup")
+
+
+class Engine(Protocol):
+    name: str
+
+    def table(self, name: str) -> ir.Table: ...
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame: ...
+
+
+@dataclass
+class IbisEngine:
+    """An engine is an Ibis backend plus how to find the three tables."""
+
+    name: str
+    backend: Any
+
+    def table(self, name: str) -> ir.Table:
+        return self.backend.table(name)
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self.backend.execute(expr)
+
+
+def duckdb_engine(store: str | Path) -> IbisEngine:
+    """The embedded default: the DuckDB store file, opened read-only."""
+    p = Path(store)
+    if not p.exists():
+        raise UserError(f"{p}: no such store; run 'matequity ingest' first")
+    return IbisEngine("duckdb", ibis.duckdb.connect(str(p), read_only=True))
+
+
+def spark_engine(folder: str | Path, session: Any = None) -> IbisEngine:
+    """Spark over ``folder/{babies,organisations,imd_lookup}.parquet``.
+
+    ``session`` defaults to a local-mode SparkSession; pass a cluster session to
+    scale out.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the install
+        raise UserError("the Spark engine needs pyspark: install matequity[spark]") from None
+    p = Path(folder)
+    missing = [t for t in TABLES if not (p / f"{t}.parquet").exists()]
+    if missing:
+        raise UserError(f"{p}: missing {', '.join(t + '.parquet' for t in missing)}; "
+                        "write them with 'matequity export'")
+    spark = session or (
+        SparkSession.builder.master("local[2]")
+        .appName("matequity")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+    con = ibis.pyspark.connect(spark)
+    for t in TABLES:
+        con.create_view(t, con.read_parquet(str(p / f"{t}.parquet")), overwrite=True)
+    return IbisEngine("spark", con)

@@ -1,0 +1,97 @@
+"""Portable Ibis expressions that parse raw text values into typed values.
+
+Every input column is read as text, cleaned once with :func:`clean` (trimmed,
+blank tokens to NULL), and then parsed by the functions here, which expect
+cleaned text. One bad cell costs one quarantined row, not the whole file.
+The expressions avoid engine-specific features (no regex back-references, no format-string date parsing) so that they
+compile identically for DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+#: text that means "no value" in an extract (compared case-insensitively)
+BLANK_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan")
+
+_INT_RE = r"^[+-]?[0-9]{1,9}$"
+_ISO_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]00:00:00(\.0+)?$"
+_UK_RE = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+
+TRUE_TOKENS: tuple[str, ...] = ("true", "t", "1", "y", "yes")
+FALSE_TOKENS: tuple[str, ...] = ("false", "f", "0", "n", "no")
+
+
+def clean(s: ir.StringValue) -> ir.StringValue:
+    """Trimmed text, or NULL when blank (see :data:`BLANK_TOKENS`)."""
+    t = s.strip()
+    return ibis.cases((t.lower().isin(BLANK_TOKENS), ibis.null("string")), else_=t)
+
+
+def parse_int(s: ir.StringValue) -> ir.IntegerValue:
+    """An integer written with digits only (at most 9), else NULL.
+
+    The guard matters: DuckDB's TRY_CAST rounds '12.5' to 13, Spark gives NULL.
+    """
+    t = s
+    return ibis.cases((t.re_search(_INT_RE), t.try_cast("int64")), else_=ibis.null("int64"))
+
+
+def parse_date(s: ir.StringValue) -> ir.DateValue:
+    """ISO 8601 (YYYY-MM-DD, optionally with a midnight time) or UK DD/MM/YYYY.
+
+    Impossible dates (2024-02-30) give NULL.
+    """
+    t = s
+    iso = t.substr(0, 10)
+    uk = t.substr(6, 4) + "-" + t.substr(3, 2) + "-" + t.substr(0, 2)
+    return ibis.cases(
+        (t.re_search(_ISO_RE), iso.try_cast("date")),
+        (t.re_search(_ISO_TS_RE), iso.try_cast("date")),
+        (t.re_search(_UK_RE), uk.try_cast("date")),
+        else_=ibis.null("date"),
+    )
+
+
+def parse_bool(s: ir.StringValue) -> ir.BooleanValue:
+    t = s.lower()
+    return ibis.cases(
+        (t.isin(TRUE_TOKENS), ibis.literal(True)),
+        (t.isin(FALSE_TOKENS), ibis.literal(False)),
+        else_=ibis.null("boolean"),
+    )
+
+
+def parse_outcome(s: ir.StringValue) -> ir.StringValue:
+    """'live' or 'still'. MSDS PregOutcome 01 = live birth; 02, 03, 04 = stillbirth."""
+    t = s.lower()
+    return ibis.cases(
+        (t.isin(("live", "01", "1", "live birth")), ibis.literal("live")),
+        (t.isin(("still", "02", "03", "04", "2", "3", "4", "stillbirth")), ibis.literal("still")),
+        else_=ibis.null("string"),
+    )
+
+
+def parse_sex(s: ir.StringValue) -> ir.StringValue:
+    """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known."""
+    t = s.upper()
+    return ibis.cases(
+        (t.isin(("1", "M", "MALE")), ibis.literal("male")),
+        (t.isin(("2", "F", "FEMALE")), ibis.literal("female")),
+        (t.isin(("9", "I", "INDETERMINATE")), ibis.literal("indeterminate")),
+        else_=ibis.null("string"),
+    )
+
+
+def sex_is_valid(s: ir.StringValue) -> ir.BooleanValue:
+    t = s.upper()
+    return t.isnull() | parse_sex(s).notnull() | t.isin(("X", "0", "U", "UNKNOWN"))
+
+
+def parse_ethnic_code(s: ir.StringValue) -> ir.StringValue:
+    """The national code: '99', or the first character upper-cased (a local
+    second character such as 'A1' groups back to 'A'). Blank -> NULL."""
+    t = s
+    return ibis.cases((t == "99", ibis.literal("99")), else_=t.substr(0, 1).upper())

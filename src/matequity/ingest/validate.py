@@ -1,0 +1,170 @@
+"""Row validation of a births extract, as one Ibis expression.
+
+Input: the raw extract with every contract column as text (absent optional
+columns as NULL) and a ``_row`` number; the known site codes; the baby_ids
+already in the store. Output: one row per input row with the typed values, the
+first failing ``reason`` (NULL when the row is accepted) and all ``reasons``.
+Nothing is pulled into Python: the caller runs or compiles the expression on its
+engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from matequity.ingest import parse
+from matequity.ingest.reasons import INTEGER_FIELD_REASONS, REASON_CODES
+from matequity.model import schema
+from matequity.model.definitions import DEFINITIONS
+from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS
+
+#: typed columns of an accepted row, in store order
+TYPED_COLUMNS: dict[str, str] = {
+    "baby_id": "string",
+    "delivery_id": "string",
+    "mother_id": "string",
+    "site_code": "string",
+    "birth_date": "date",
+    "gestation_days": "int32",
+    "outcome": "string",
+    "termination": "boolean",
+    "death_date": "date",
+    "birthweight_g": "int32",
+    "sex": "string",
+    "babies_in_delivery": "int32",
+    "ethnic_category": "string",
+    "imd_decile": "int32",
+    "lsoa_code": "string",
+    "mother_age": "int32",
+    "previous_births": "int32",
+    "booking_gestation_days": "int32",
+    "maternal_death": "boolean",
+    "severe_maternal_morbidity": "boolean",
+}
+
+RAW_SCHEMA = ibis.schema({**{c: "string" for c in schema.BIRTH_FIELD_NAMES}, "_row": "int64"})
+
+
+def clean_raw(raw: ir.Table) -> ir.Table:
+    """Trim every contract column and turn blank tokens into NULL."""
+    return raw.select(
+        "_row", **{c: parse.clean(raw[c].cast("string")) for c in schema.BIRTH_FIELD_NAMES}
+    )
+
+
+def validate(
+    raw: ir.Table,
+    site_codes: ir.Column,
+    loaded_ids: ir.Column,
+    load_date: dt.date,
+) -> ir.Table:
+    """Typed values plus ``reason``/``reasons`` for every row of ``raw``."""
+    c = clean_raw(raw)
+    cols = list(schema.BIRTH_FIELD_NAMES)
+    c = c.mutate(
+        _n_id=c._row.count().over(ibis.window(group_by=c.baby_id)),
+        _n_exact=c._row.count().over(ibis.window(group_by=[c[k] for k in cols])),
+        _rn_exact=ibis.row_number().over(
+            ibis.window(group_by=[c[k] for k in cols], order_by=c._row)
+        ),
+    )
+
+    typed: dict[str, ir.Value] = {
+        "baby_id": c.baby_id,
+        "delivery_id": c.delivery_id,
+        "mother_id": c.mother_id,
+        "site_code": c.site_code,
+        "birth_date": parse.parse_date(c.birth_date),
+        "outcome": parse.parse_outcome(c.outcome),
+        "termination": parse.parse_bool(c.termination),
+        "death_date": parse.parse_date(c.death_date),
+        "sex": parse.parse_sex(c.sex),
+        "ethnic_category": parse.parse_ethnic_code(c.ethnic_category),
+        "lsoa_code": c.lsoa_code,
+        "maternal_death": parse.parse_bool(c.maternal_death),
+        "severe_maternal_morbidity": parse.parse_bool(c.severe_maternal_morbidity),
+    }
+    ints: dict[str, ir.Value] = {}
+    for _short, col, _rng in INTEGER_FIELD_REASONS:
+        ints[col] = parse.parse_int(c[col])
+    t = c.mutate(**{f"_{k}": v for k, v in {**typed, **ints}.items()})
+
+    def p(col: str) -> ir.Value:
+        return t[f"_{col}"]
+
+    cond: dict[str, ir.BooleanValue] = {
+        "missing_baby_id": t.baby_id.isnull(),
+        "duplicate_baby_id": t._n_id > t._n_exact,
+        "duplicate_row": (t._n_id == t._n_exact) & (t._rn_exact > 0),
+        "baby_id_already_loaded": t.baby_id.isin(loaded_ids),
+        "missing_delivery_id": t.delivery_id.isnull(),
+        "missing_mother_id": t.mother_id.isnull(),
+        "missing_site_code": t.site_code.isnull(),
+        "unknown_site": t.site_code.notnull() & ~t.site_code.isin(site_codes),
+        "missing_birth_date": t.birth_date.isnull(),
+        "unparseable_birth_date": t.birth_date.notnull() & p("birth_date").isnull(),
+        "birth_date_in_future": p("birth_date") > ibis.literal(load_date),
+        "invalid_outcome": p("outcome").isnull(),
+        "unparseable_death_date": t.death_date.notnull() & p("death_date").isnull(),
+        "death_before_birth": p("death_date") < p("birth_date"),
+        "unknown_ethnic_code": t.ethnic_category.notnull()
+        & ~p("ethnic_category").isin(list(ETHNIC_CATEGORY_LABELS)),
+        "invalid_termination": t.termination.notnull() & p("termination").isnull(),
+        "invalid_maternal_death": t.maternal_death.notnull() & p("maternal_death").isnull(),
+        "invalid_severe_maternal_morbidity": t.severe_maternal_morbidity.notnull()
+        & p("severe_maternal_morbidity").isnull(),
+        "invalid_sex": ~parse.sex_is_valid(t.sex),
+    }
+    for short, col, _rng in INTEGER_FIELD_REASONS:
+        f = schema.field(col)
+        v = p(col)
+        cond[f"invalid_{short}"] = t[col].notnull() & v.isnull()
+        in_range = v.between(f.valid_min, f.valid_max)
+        if f.not_known_values:
+            in_range = in_range | v.isin(list(f.not_known_values))
+        cond[f"{short}_out_of_range"] = v.notnull() & ~in_range
+
+    ordered = [(code, cond[code]) for code in REASON_CODES if code in cond]
+    # NULL comparisons are "not failed": coalesce every condition to False
+    ordered = [(code, e.fill_null(False)) for code, e in ordered]
+    reason = ibis.cases(*[(e, ibis.literal(code)) for code, e in ordered], else_=ibis.null("string"))
+    reasons = ibis.literal("")
+    for code, e in ordered:
+        reasons = reasons + ibis.cases((e, ibis.literal(code + ";")), else_=ibis.literal(""))
+
+    # 9999 g is the MSDS "not known" birthweight: keep the row, value unknown
+    bw = p("birthweight_g")
+    bw = ibis.cases((bw.isin([DEFINITIONS.birthweight_not_known]), ibis.null("int64")), else_=bw)
+    out = {
+        **{k: p(k) for k in typed},
+        **{k: p(k) for k in ints},
+        "birthweight_g": bw,
+    }
+    return t.select(
+        "_row",
+        **{k: out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
+        reason=reason,
+        reasons=reasons.re_replace(";$", ""),
+        **{f"raw_{k}": t[k] for k in cols},
+    )
+
+
+def type_failures(raw: ir.Table) -> ir.Table:
+    """One row of counts: for each typed column, how many values are present and
+    how many of those parse. Used to refuse a file whose column is wrong
+    throughout (aggregates only; no record leaves the engine)."""
+    c = clean_raw(raw)
+    parsers = {
+        "birth_date": parse.parse_date,
+        "death_date": parse.parse_date,
+        "outcome": parse.parse_outcome,
+        **{col: parse.parse_int for _s, col, _r in INTEGER_FIELD_REASONS},
+    }
+    aggs: dict[str, ir.Scalar] = {}
+    for col, fn in parsers.items():
+        aggs[f"{col}__present"] = c[col].count()
+        aggs[f"{col}__parsed"] = fn(c[col]).count()
+    return c.aggregate(**aggs)

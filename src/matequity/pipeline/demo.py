@@ -1,0 +1,142 @@
+"""``matequity demo``: the whole pipeline on a synthetic England, one command.
+
+synthetic England (made once, reused) -> ingest into the embedded DuckDB store
+(idempotent) -> count tables by ethnic group and IMD quintile for England and
+every LMNS -> rates with 95% intervals -> CSVs and an HTML summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from matequity import store as store_mod
+from matequity.counts.compute import count_table
+from matequity.counts.table import write_counts
+from matequity.engine.backend import duckdb_engine
+from matequity.ingest.load import ingest
+from matequity.measures.catalogue import BY_NAME, MEASURES
+from matequity.model.ethnicity import GROUPINGS
+from matequity.outputs import html_summary as hs
+from matequity.stats.rates import add_rates
+from matequity.synth import write as synth_write
+from matequity.synth.generate import generate
+
+DISCLOSURE = (
+    "Analyst-only output, unrounded counts, no disclosure policy applied. The data are "
+    "synthetic; do not publish real data from this summary without disclosure control."
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    summary: Path
+    store: Path
+    data: Path
+    tables: tuple[Path, ...]
+
+
+def rates_for(counts: pd.DataFrame) -> pd.DataFrame:
+    """Rates with 95% limits, statistic and multiplier taken from each measure."""
+    stat = counts["measure"].map(lambda m: BY_NAME[m].statistic)
+    mult = counts["measure"].map(lambda m: float(BY_NAME[m].multiplier))
+    return add_rates(counts, stat, mult, levels=("95",))
+
+
+def _ensure_synthetic(data: Path, years: range, seed: int, scale: float, step) -> None:
+    manifest = data / synth_write.TRUTH_DIR / "manifest.json"
+    want = {"seed": seed, "years": [years.start, years.stop - 1], "scale": scale}
+    if manifest.exists():
+        got = json.loads(manifest.read_text())
+        if all(got.get(k) == v for k, v in want.items()):
+            step("reusing the synthetic England in " + str(data))
+            return
+    step(f"generating a synthetic England {years.start}-{years.stop - 1}")
+    synth_write.write(generate(years, seed=seed, scale=scale), data, years, seed, scale)
+
+
+def run(
+    out: Path,
+    years: range = range(2015, 2025),
+    seed: int = 20240101,
+    scale: float = 1.0,
+    step: Callable[[str], None] = lambda _m: None,
+) -> DemoResult:
+    data = out / "synthetic"
+    store_path = out / "store.duckdb"
+    _ensure_synthetic(data, years, seed, scale, step)
+    step("ingesting into the embedded DuckDB store")
+    ingest(
+        store_path,
+        [data / synth_write.ORGANISATIONS_FILE, data / synth_write.IMD_LOOKUP_FILE,
+         data / synth_write.BIRTHS_FILE],
+        on_step=step,
+    )
+    engine = duckdb_engine(store_path)
+    written: list[Path] = []
+    sections: list[hs.Section] = []
+    tables_dir = out / "tables"
+    results: dict[tuple[str, str], pd.DataFrame] = {}
+    for level in ("england", "lmns"):
+        for by in ("ethnic_group", "imd_quintile"):
+            step(f"counting by {by} for {level}")
+            counts = count_table(engine, MEASURES, by=[by], level=level, period="all")
+            rates = rates_for(counts)
+            results[(level, by)] = rates
+            written.append(write_counts(counts, tables_dir / f"counts_{level}_{by}.csv"))
+            written.append(write_counts(rates, tables_dir / f"rates_{level}_{by}.csv"))
+    step("counting England by year")
+    trend = rates_for(count_table(engine, MEASURES, level="england", period="year"))
+    written.append(write_counts(trend, tables_dir / "rates_england_by_year.csv"))
+
+    eng = [
+        hs.Block(m.title, [hs.rate_table(results[("england", by)], m.name, by)
+                           for by in ("ethnic_group", "imd_quintile")])
+        for m in MEASURES
+    ]
+    sections.append(hs.Section("England", eng))
+    year_rows = [
+        [str(r["period"]), *[
+            hs._fmt(trend[(trend["measure"] == m.name) & (trend["period"] == r["period"])]
+                    ["value"].iloc[0]) for m in MEASURES
+        ]]
+        for _, r in trend[["period"]].drop_duplicates().iterrows()
+    ]
+    sections.append(hs.Section("England by year", [hs.Block("", [hs.Table(
+        "Each measure by year of birth", ["Year", *[m.title for m in MEASURES]], year_rows
+    )])]))
+    lm_blocks = []
+    for by in ("ethnic_group", "imd_quintile"):
+        df = results[("lmns", by)]
+        for (code, name), part in df.groupby(["org_code", "org_name"], sort=True):
+            if by == "ethnic_group":
+                lm_blocks.append(hs.Block(f"{name} ({code})", []))
+            blk = next(b for b in lm_blocks if b.title == f"{name} ({code})")
+            blk.tables.extend(hs.rate_table(part, m.name, by) for m in MEASURES)
+    sections.append(hs.Section(
+        "Local maternity and neonatal systems", lm_blocks, collapsible=True,
+        intro="Each LMNS's measures by ethnic group and by IMD quintile (births by site of birth).",
+    ))
+
+    con = store_mod.connect(store_path, read_only=True)
+    try:
+        loads = store_mod.loads_table(con)
+        reasons = store_mod.reasons_table(con)
+    finally:
+        con.close()
+    summary = hs.render(
+        out / "summary.html",
+        title="matequity: equity summary for a synthetic England",
+        source=f"Synthetic England (seed {seed}, {len(years)} years), {data}",
+        period=f"births {years.start} to {years.stop - 1}",
+        grouping=GROUPINGS["msds"].title,
+        disclosure=DISCLOSURE,
+        loads=loads,
+        reasons=reasons,
+        sections=sections,
+    )
+    return DemoResult(summary, store_path, data, tuple(written))
