@@ -26,7 +26,8 @@ FALSE_TOKENS: tuple[str, ...] = ("false", "f", "0", "n", "no")
 
 def clean(s: ir.StringValue) -> ir.StringValue:
     """Trimmed text, or NULL when blank (see :data:`BLANK_TOKENS`)."""
-    t = s.strip()
+    # not .strip(): Ibis compiles it for Spark with a '\f' that Spark reads as 'f'
+    t = s.re_replace(r"^[ \t\r\n]+|[ \t\r\n]+$", "")
     return ibis.cases((t.lower().isin(BLANK_TOKENS), ibis.null("string")), else_=t)
 
 

@@ -72,8 +72,9 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
     try:
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
     except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
         raise InputFileError(
-            str(path), f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
+            str(path), f"not valid UTF-8 text (line {line}); save the file as UTF-8 CSV"
         ) from None
     first = text.splitlines()[0] if text.splitlines() else ""
     names = next(csv.reader(io.StringIO(first)), [])
@@ -141,16 +142,23 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
         _check_unique(path, header)
         rejects = f"{table}__rejects"
         scans = f"{table}__scans"
+        if any(not n for n in header):
+            raise InputFileError(str(path), "the header has a blank column name")
+        columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in header) + "}"
         try:
             con.execute(
                 f"CREATE TEMP TABLE {_q(src)} AS SELECT * FROM read_csv({_lit(str(path))}, "
-                "all_varchar=true, header=true, delim=',', quote='\"', escape='\"', "
+                f"columns={columns}, auto_detect=false, "
+                "header=true, delim=',', quote='\"', escape='\"', "
                 f"strict_mode=true, null_padding=false, store_rejects=true, "
                 f"rejects_table={_lit(rejects)}, rejects_scan={_lit(scans)}, "
                 "max_line_size=1048576)"
             )
         except duckdb.Error as exc:
-            raise InputFileError(str(path), f"could not be read as CSV ({_first_words(exc)})") from None
+            why = _first_words(exc)
+            if "invalid state" in why:
+                why = "mixed line endings or unbalanced quotes"
+            raise InputFileError(str(path), f"could not be read as CSV ({why})") from None
         bad = con.execute(
             f"SELECT count(*) FILTER (WHERE regexp_matches(error_type, 'ENCODING|UNICODE')), "
             f"min(line) FILTER (WHERE regexp_matches(error_type, 'ENCODING|UNICODE')), "

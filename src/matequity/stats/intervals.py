@@ -44,6 +44,9 @@ def wilson(x, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         lower = (centre - spread) / denom
         upper = (centre + spread) / denom
     bad = ~(n > 0)
+    # the exact values at x = 0 and x = n are 0 and 1; clip rounding error (1 - 2e-16)
+    lower = np.where(x == 0, 0.0, np.clip(lower, 0.0, 1.0))
+    upper = np.where(x == n, 1.0, np.clip(upper, 0.0, 1.0))
     lower = np.where(bad, np.nan, lower)
     upper = np.where(bad, np.nan, upper)
     return lower, upper

@@ -1,0 +1,193 @@
+"""Derivations (MBRRACE classes, flags, labels) against an independent
+pure-Python reading of the definitions, on random records (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matequity.engine import derive
+from matequity.model import age, deprivation, ethnicity
+from matequity.model.definitions import BIRTH_CLASSES
+
+ORGS = pd.DataFrame([{
+    "site_code": "S1", "site_name": "Site", "trust_code": "T1", "trust_name": "Trust",
+    "lmns_code": "L1", "lmns_name": "LMNS", "region_code": "R1", "region_name": "Region",
+}])
+LOOKUP = pd.DataFrame({"lsoa_code": ["E1", "E2"], "imd_decile": [2, 9]})
+
+
+def reference(b: dict) -> dict:
+    """The MBRRACE definitions read directly, one baby at a time."""
+    g, bw, term_ = b["gestation_days"], b["birthweight_g"], b["termination"]
+    viable = (g is not None and g >= 168) or (g is None and bw is not None and bw >= 400)
+    if term_:
+        cls = "excluded"
+    elif b["outcome"] == "live":
+        cls = "live_birth"
+    elif viable:
+        cls = "stillbirth"
+    elif g is not None and 154 <= g <= 167:
+        cls = "late_fetal_loss"
+    elif (g is not None and g < 154) or (g is None and bw is not None and bw < 400):
+        cls = "earlier_loss"
+    else:
+        cls = "excluded"
+    live24 = cls == "live_birth" and viable
+    died_days = (b["death_date"] - b["birth_date"]).days if b["death_date"] else None
+    nnd = live24 and died_days is not None and died_days <= 27
+    sb = cls == "stillbirth"
+    term = g is not None and g >= 259
+    pre_den = (cls == "live_birth" and b["babies_in_delivery"] == 1 and g is not None
+               and 154 <= g <= 315)
+    return {
+        "birth_class": cls,
+        "stillbirth": int(sb),
+        "live_birth_24": int(live24),
+        "total_birth": int(sb or live24),
+        "neonatal_death": int(nnd),
+        "moss_event": int((sb or nnd) and term),
+        "term_birth": int((sb or live24) and term),
+        "preterm": int(pre_den and g < 259),
+        "preterm_denominator": int(pre_den),
+    }
+
+
+@st.composite
+def babies(draw):
+    n = draw(st.integers(1, 40))
+    rows = []
+    for i in range(n):
+        bd = draw(st.dates(dt.date(2015, 1, 1), dt.date(2024, 12, 31)))
+        outcome = draw(st.sampled_from(["live", "still"]))
+        death = None
+        if outcome == "live" and draw(st.booleans()):
+            death = bd + dt.timedelta(days=draw(st.sampled_from([0, 1, 26, 27, 28, 29, 100])))
+        rows.append({
+            "baby_id": f"b{i}", "delivery_id": f"d{i // 2}", "mother_id": f"m{i // 2}",
+            "site_code": "S1", "birth_date": bd,
+            "gestation_days": draw(st.one_of(st.none(), st.sampled_from(
+                [141, 153, 154, 160, 167, 168, 169, 250, 258, 259, 260, 280, 315]))),
+            "outcome": outcome,
+            "termination": draw(st.sampled_from([None, False, False, True])),
+            "death_date": death,
+            "birthweight_g": draw(st.one_of(st.none(), st.sampled_from([300, 399, 400, 401, 2499, 3500]))),
+            "sex": "female", "babies_in_delivery": draw(st.sampled_from([None, 1, 2])),
+            "ethnic_category": draw(st.sampled_from([None, "A", "R", "N", "Z", "99", "J"])),
+            "imd_decile": draw(st.one_of(st.none(), st.integers(1, 10))),
+            "lsoa_code": draw(st.sampled_from([None, "E1", "E2", "E9"])),
+            "mother_age": draw(st.one_of(st.none(), st.integers(10, 65))),
+            "previous_births": 0, "booking_gestation_days": draw(st.one_of(st.none(), st.integers(40, 120))),
+            "maternal_death": draw(st.booleans()), "severe_maternal_morbidity": draw(st.booleans()),
+        })
+    return rows
+
+
+def run_derive(rows: list[dict], grouping: str = "msds") -> pd.DataFrame:
+    con = ibis.duckdb.connect()
+    df = pd.DataFrame(rows)
+    schema = {
+        "baby_id": "string", "delivery_id": "string", "mother_id": "string", "site_code": "string",
+        "birth_date": "date", "gestation_days": "int32", "outcome": "string",
+        "termination": "boolean", "death_date": "date", "birthweight_g": "int32", "sex": "string",
+        "babies_in_delivery": "int32", "ethnic_category": "string", "imd_decile": "int32",
+        "lsoa_code": "string", "mother_age": "int32", "previous_births": "int32",
+        "booking_gestation_days": "int32", "maternal_death": "boolean",
+        "severe_maternal_morbidity": "boolean",
+    }
+    b = con.create_table("babies", ibis.memtable(df, schema=schema))
+    o = con.create_table("organisations", ORGS)
+    lk = con.create_table("imd_lookup", LOOKUP)
+    return con.execute(derive.babies_derived(b, o, lk, grouping=grouping)).sort_values("baby_id")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=babies())
+def test_flags_match_reference(rows):
+    out = run_derive(rows).set_index("baby_id")
+    for r in rows:
+        ref = reference(r)
+        got = out.loc[r["baby_id"]]
+        for k, v in ref.items():
+            assert got[k] == v, (k, r)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=babies())
+def test_every_baby_in_exactly_one_class(rows):
+    out = run_derive(rows)
+    assert len(out) == len(rows)
+    assert out["birth_class"].isin(BIRTH_CLASSES).all()
+    # the populations nest: stillbirths and live births >= 24 weeks make total births
+    assert (out["total_birth"] == out["stillbirth"] + out["live_birth_24"]).all()
+    assert (out["neonatal_death"] <= out["live_birth_24"]).all()
+    assert (out["moss_event"] <= out["term_birth"]).all()
+    assert (out["preterm"] <= out["preterm_denominator"]).all()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=babies())
+def test_labels_match_reference(rows):
+    out = run_derive(rows).set_index("baby_id")
+    look = dict(zip(LOOKUP.lsoa_code, LOOKUP.imd_decile, strict=True))
+    for r in rows:
+        got = out.loc[r["baby_id"]]
+        code = r["ethnic_category"]
+        want_group = ethnicity.MISSING if code is None else ethnicity.MSDS_GROUPING.groups[code]
+        assert got["ethnic_group"] == want_group
+        dec = r["imd_decile"] if r["imd_decile"] is not None else look.get(r["lsoa_code"])
+        want_dec = deprivation.NOT_KNOWN if dec is None else deprivation.decile_label(dec)
+        assert got["imd_decile_label"] == want_dec
+        assert got["age_band"] == age.age_band(r["mother_age"])
+
+
+def test_chinese_grouped_by_publication_convention():
+    rows = [dict(baby_id="b1", delivery_id="d1", mother_id="m", site_code="S1",
+                 birth_date=dt.date(2024, 1, 1), gestation_days=280, outcome="live",
+                 termination=False, death_date=None, birthweight_g=3000, sex="male",
+                 babies_in_delivery=1, ethnic_category="R", imd_decile=1, lsoa_code=None,
+                 mother_age=30, previous_births=0, booking_gestation_days=60,
+                 maternal_death=False, severe_maternal_morbidity=False)]
+    assert run_derive(rows, "msds")["ethnic_group"].iloc[0] == "Any other ethnic group"
+    assert run_derive(rows, "ons")["ethnic_group"].iloc[0] == "Asian or Asian British"
+    assert run_derive(rows)["imd_decile_label"].iloc[0] == "1 (most deprived)"
+    assert run_derive(rows)["imd_quintile"].iloc[0] == "1 (most deprived)"
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"), [(0, 1), (27, 1), (28, 0)],
+)
+def test_neonatal_boundary_28_completed_days(days, expected):
+    bd = dt.date(2024, 3, 1)
+    rows = [dict(baby_id="b", delivery_id="d", mother_id="m", site_code="S1", birth_date=bd,
+                 gestation_days=280, outcome="live", termination=False,
+                 death_date=bd + dt.timedelta(days=days), birthweight_g=3000, sex="male",
+                 babies_in_delivery=1, ethnic_category="A", imd_decile=5, lsoa_code=None,
+                 mother_age=30, previous_births=0, booking_gestation_days=60,
+                 maternal_death=False, severe_maternal_morbidity=False)]
+    assert run_derive(rows)["neonatal_death"].iloc[0] == expected
+
+
+def test_age_bands_reference():
+    assert [age.age_band(a) for a in (None, 10, 11, 19, 20, 44, 45, 60, 61)] == [
+        "Not known", age.OUTSIDE, "Under 20", "Under 20", "20 to 24", "40 to 44",
+        "45 or Over", "45 or Over", age.OUTSIDE,
+    ]
+
+
+def test_period_labels():
+    con = ibis.duckdb.connect()
+    t = ibis.memtable({"d": [dt.date(2024, 2, 9), dt.date(2023, 11, 30)]})
+    got = con.execute(t.select(
+        y=derive.period_label(t.d, "year"), q=derive.period_label(t.d, "quarter"),
+        m=derive.period_label(t.d, "month"), a=derive.period_label(t.d, "all"),
+    ))
+    assert got.to_dict("list") == {
+        "y": ["2024", "2023"], "q": ["2024 Q1", "2023 Q4"], "m": ["2024-02", "2023-11"],
+        "a": ["all", "all"],
+    }
