@@ -20,12 +20,26 @@ ORGS = [
 ]
 
 GOOD = {
-    "baby_id": "b1", "delivery_id": "d1", "mother_id": "m1", "site_code": "S1",
-    "birth_date": "2024-01-05", "gestation_days": "280", "outcome": "live",
-    "termination": "false", "death_date": "", "birthweight_g": "3400", "sex": "F",
-    "babies_in_delivery": "1", "ethnic_category": "A", "imd_decile": "3", "lsoa_code": "",
-    "mother_age": "30", "previous_births": "1", "booking_gestation_days": "65",
-    "maternal_death": "false", "severe_maternal_morbidity": "false",
+    "baby_id": "b1",
+    "delivery_id": "d1",
+    "mother_id": "m1",
+    "site_code": "S1",
+    "birth_date": "2024-01-05",
+    "gestation_days": "280",
+    "outcome": "live",
+    "termination": "false",
+    "death_date": "",
+    "birthweight_g": "3400",
+    "sex": "F",
+    "babies_in_delivery": "1",
+    "ethnic_category": "A",
+    "imd_decile": "3",
+    "lsoa_code": "",
+    "mother_age": "30",
+    "previous_births": "1",
+    "booking_gestation_days": "65",
+    "maternal_death": "false",
+    "severe_maternal_morbidity": "false",
 }
 
 

@@ -29,11 +29,19 @@ def totals(engine):
 
 
 def test_shape(engine):
-    df = count_table(engine, MEASURES, by=["ethnic_group", "imd_quintile"], level="lmns",
-                     period="all")
+    df = count_table(
+        engine, MEASURES, by=["ethnic_group", "imd_quintile"], level="lmns", period="all"
+    )
     assert list(df.columns) == [
-        "period", "org_level", "org_code", "org_name", "ethnic_group", "imd_quintile",
-        "measure", "numerator", "denominator",
+        "period",
+        "org_level",
+        "org_code",
+        "org_name",
+        "ethnic_group",
+        "imd_quintile",
+        "measure",
+        "numerator",
+        "denominator",
     ]
     assert set(df["measure"]) == {m.name for m in MEASURES}
     assert df["org_code"].nunique() == 42
@@ -41,7 +49,9 @@ def test_shape(engine):
     assert df[["ethnic_group", "imd_quintile"]].notna().all().all()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     by=st.lists(st.sampled_from(list(BREAKDOWN_COLUMNS)), min_size=1, max_size=2, unique=True),
     level=st.sampled_from(["england", "region", "lmns", "trust", "site"]),
@@ -54,8 +64,14 @@ def test_breakdowns_reconcile_with_totals(engine, totals, by, level):
 
 
 def test_totals_rows_equal_sums(engine):
-    df = count_table(engine, [BY_NAME["stillbirth"]], by=["ethnic_group", "age_band"],
-                     level="region", period="all", totals=True)
+    df = count_table(
+        engine,
+        [BY_NAME["stillbirth"]],
+        by=["ethnic_group", "age_band"],
+        level="region",
+        period="all",
+        totals=True,
+    )
     grand = df[(df["ethnic_group"] == ALL) & (df["age_band"] == ALL)].set_index("org_code")
     cells = df[(df["ethnic_group"] != ALL) & (df["age_band"] != ALL)]
     s = cells.groupby("org_code")[["numerator", "denominator"]].sum()

@@ -15,10 +15,20 @@ from matequity.engine import derive
 from matequity.model import age, deprivation, ethnicity
 from matequity.model.definitions import BIRTH_CLASSES
 
-ORGS = pd.DataFrame([{
-    "site_code": "S1", "site_name": "Site", "trust_code": "T1", "trust_name": "Trust",
-    "lmns_code": "L1", "lmns_name": "LMNS", "region_code": "R1", "region_name": "Region",
-}])
+ORGS = pd.DataFrame(
+    [
+        {
+            "site_code": "S1",
+            "site_name": "Site",
+            "trust_code": "T1",
+            "trust_name": "Trust",
+            "lmns_code": "L1",
+            "lmns_name": "LMNS",
+            "region_code": "R1",
+            "region_name": "Region",
+        }
+    ]
+)
 LOOKUP = pd.DataFrame({"lsoa_code": ["E1", "E2"], "imd_decile": [2, 9]})
 
 
@@ -43,8 +53,9 @@ def reference(b: dict) -> dict:
     nnd = live24 and died_days is not None and died_days <= 27
     sb = cls == "stillbirth"
     term = g is not None and g >= 259
-    pre_den = (cls == "live_birth" and b["babies_in_delivery"] == 1 and g is not None
-               and 154 <= g <= 315)
+    pre_den = (
+        cls == "live_birth" and b["babies_in_delivery"] == 1 and g is not None and 154 <= g <= 315
+    )
     return {
         "birth_class": cls,
         "stillbirth": int(sb),
@@ -68,23 +79,39 @@ def babies(draw):
         death = None
         if outcome == "live" and draw(st.booleans()):
             death = bd + dt.timedelta(days=draw(st.sampled_from([0, 1, 26, 27, 28, 29, 100])))
-        rows.append({
-            "baby_id": f"b{i}", "delivery_id": f"d{i // 2}", "mother_id": f"m{i // 2}",
-            "site_code": "S1", "birth_date": bd,
-            "gestation_days": draw(st.one_of(st.none(), st.sampled_from(
-                [141, 153, 154, 160, 167, 168, 169, 250, 258, 259, 260, 280, 315]))),
-            "outcome": outcome,
-            "termination": draw(st.sampled_from([None, False, False, True])),
-            "death_date": death,
-            "birthweight_g": draw(st.one_of(st.none(), st.sampled_from([300, 399, 400, 401, 2499, 3500]))),
-            "sex": "female", "babies_in_delivery": draw(st.sampled_from([None, 1, 2])),
-            "ethnic_category": draw(st.sampled_from([None, "A", "R", "N", "Z", "99", "J"])),
-            "imd_decile": draw(st.one_of(st.none(), st.integers(1, 10))),
-            "lsoa_code": draw(st.sampled_from([None, "E1", "E2", "E9"])),
-            "mother_age": draw(st.one_of(st.none(), st.integers(10, 65))),
-            "previous_births": 0, "booking_gestation_days": draw(st.one_of(st.none(), st.integers(40, 120))),
-            "maternal_death": draw(st.booleans()), "severe_maternal_morbidity": draw(st.booleans()),
-        })
+        rows.append(
+            {
+                "baby_id": f"b{i}",
+                "delivery_id": f"d{i // 2}",
+                "mother_id": f"m{i // 2}",
+                "site_code": "S1",
+                "birth_date": bd,
+                "gestation_days": draw(
+                    st.one_of(
+                        st.none(),
+                        st.sampled_from(
+                            [141, 153, 154, 160, 167, 168, 169, 250, 258, 259, 260, 280, 315]
+                        ),
+                    )
+                ),
+                "outcome": outcome,
+                "termination": draw(st.sampled_from([None, False, False, True])),
+                "death_date": death,
+                "birthweight_g": draw(
+                    st.one_of(st.none(), st.sampled_from([300, 399, 400, 401, 2499, 3500]))
+                ),
+                "sex": "female",
+                "babies_in_delivery": draw(st.sampled_from([None, 1, 2])),
+                "ethnic_category": draw(st.sampled_from([None, "A", "R", "N", "Z", "99", "J"])),
+                "imd_decile": draw(st.one_of(st.none(), st.integers(1, 10))),
+                "lsoa_code": draw(st.sampled_from([None, "E1", "E2", "E9"])),
+                "mother_age": draw(st.one_of(st.none(), st.integers(10, 65))),
+                "previous_births": 0,
+                "booking_gestation_days": draw(st.one_of(st.none(), st.integers(40, 120))),
+                "maternal_death": draw(st.booleans()),
+                "severe_maternal_morbidity": draw(st.booleans()),
+            }
+        )
     return rows
 
 
@@ -92,12 +119,25 @@ def run_derive(rows: list[dict], grouping: str = "msds") -> pd.DataFrame:
     con = ibis.duckdb.connect()
     df = pd.DataFrame(rows)
     schema = {
-        "baby_id": "string", "delivery_id": "string", "mother_id": "string", "site_code": "string",
-        "birth_date": "date", "gestation_days": "int32", "outcome": "string",
-        "termination": "boolean", "death_date": "date", "birthweight_g": "int32", "sex": "string",
-        "babies_in_delivery": "int32", "ethnic_category": "string", "imd_decile": "int32",
-        "lsoa_code": "string", "mother_age": "int32", "previous_births": "int32",
-        "booking_gestation_days": "int32", "maternal_death": "boolean",
+        "baby_id": "string",
+        "delivery_id": "string",
+        "mother_id": "string",
+        "site_code": "string",
+        "birth_date": "date",
+        "gestation_days": "int32",
+        "outcome": "string",
+        "termination": "boolean",
+        "death_date": "date",
+        "birthweight_g": "int32",
+        "sex": "string",
+        "babies_in_delivery": "int32",
+        "ethnic_category": "string",
+        "imd_decile": "int32",
+        "lsoa_code": "string",
+        "mother_age": "int32",
+        "previous_births": "int32",
+        "booking_gestation_days": "int32",
+        "maternal_death": "boolean",
         "severe_maternal_morbidity": "boolean",
     }
     b = con.create_table("babies", ibis.memtable(df, schema=schema))
@@ -147,12 +187,30 @@ def test_labels_match_reference(rows):
 
 
 def test_chinese_grouped_by_publication_convention():
-    rows = [dict(baby_id="b1", delivery_id="d1", mother_id="m", site_code="S1",
-                 birth_date=dt.date(2024, 1, 1), gestation_days=280, outcome="live",
-                 termination=False, death_date=None, birthweight_g=3000, sex="male",
-                 babies_in_delivery=1, ethnic_category="R", imd_decile=1, lsoa_code=None,
-                 mother_age=30, previous_births=0, booking_gestation_days=60,
-                 maternal_death=False, severe_maternal_morbidity=False)]
+    rows = [
+        dict(
+            baby_id="b1",
+            delivery_id="d1",
+            mother_id="m",
+            site_code="S1",
+            birth_date=dt.date(2024, 1, 1),
+            gestation_days=280,
+            outcome="live",
+            termination=False,
+            death_date=None,
+            birthweight_g=3000,
+            sex="male",
+            babies_in_delivery=1,
+            ethnic_category="R",
+            imd_decile=1,
+            lsoa_code=None,
+            mother_age=30,
+            previous_births=0,
+            booking_gestation_days=60,
+            maternal_death=False,
+            severe_maternal_morbidity=False,
+        )
+    ]
     assert run_derive(rows, "msds")["ethnic_group"].iloc[0] == "Any other ethnic group"
     assert run_derive(rows, "ons")["ethnic_group"].iloc[0] == "Asian or Asian British"
     assert run_derive(rows)["imd_decile_label"].iloc[0] == "1 (most deprived)"
@@ -160,34 +218,66 @@ def test_chinese_grouped_by_publication_convention():
 
 
 @pytest.mark.parametrize(
-    ("days", "expected"), [(0, 1), (27, 1), (28, 0)],
+    ("days", "expected"),
+    [(0, 1), (27, 1), (28, 0)],
 )
 def test_neonatal_boundary_28_completed_days(days, expected):
     bd = dt.date(2024, 3, 1)
-    rows = [dict(baby_id="b", delivery_id="d", mother_id="m", site_code="S1", birth_date=bd,
-                 gestation_days=280, outcome="live", termination=False,
-                 death_date=bd + dt.timedelta(days=days), birthweight_g=3000, sex="male",
-                 babies_in_delivery=1, ethnic_category="A", imd_decile=5, lsoa_code=None,
-                 mother_age=30, previous_births=0, booking_gestation_days=60,
-                 maternal_death=False, severe_maternal_morbidity=False)]
+    rows = [
+        dict(
+            baby_id="b",
+            delivery_id="d",
+            mother_id="m",
+            site_code="S1",
+            birth_date=bd,
+            gestation_days=280,
+            outcome="live",
+            termination=False,
+            death_date=bd + dt.timedelta(days=days),
+            birthweight_g=3000,
+            sex="male",
+            babies_in_delivery=1,
+            ethnic_category="A",
+            imd_decile=5,
+            lsoa_code=None,
+            mother_age=30,
+            previous_births=0,
+            booking_gestation_days=60,
+            maternal_death=False,
+            severe_maternal_morbidity=False,
+        )
+    ]
     assert run_derive(rows)["neonatal_death"].iloc[0] == expected
 
 
 def test_age_bands_reference():
     assert [age.age_band(a) for a in (None, 10, 11, 19, 20, 44, 45, 60, 61)] == [
-        "Not known", age.OUTSIDE, "Under 20", "Under 20", "20 to 24", "40 to 44",
-        "45 or Over", "45 or Over", age.OUTSIDE,
+        "Not known",
+        age.OUTSIDE,
+        "Under 20",
+        "Under 20",
+        "20 to 24",
+        "40 to 44",
+        "45 or Over",
+        "45 or Over",
+        age.OUTSIDE,
     ]
 
 
 def test_period_labels():
     con = ibis.duckdb.connect()
     t = ibis.memtable({"d": [dt.date(2024, 2, 9), dt.date(2023, 11, 30)]})
-    got = con.execute(t.select(
-        y=derive.period_label(t.d, "year"), q=derive.period_label(t.d, "quarter"),
-        m=derive.period_label(t.d, "month"), a=derive.period_label(t.d, "all"),
-    ))
+    got = con.execute(
+        t.select(
+            y=derive.period_label(t.d, "year"),
+            q=derive.period_label(t.d, "quarter"),
+            m=derive.period_label(t.d, "month"),
+            a=derive.period_label(t.d, "all"),
+        )
+    )
     assert got.to_dict("list") == {
-        "y": ["2024", "2023"], "q": ["2024 Q1", "2023 Q4"], "m": ["2024-02", "2023-11"],
+        "y": ["2024", "2023"],
+        "q": ["2024 Q1", "2023 Q4"],
+        "m": ["2024-02", "2023-11"],
         "a": ["all", "all"],
     }

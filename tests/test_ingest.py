@@ -12,8 +12,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import baby, write_csv
 
+from conftest import baby, write_csv
 from matequity.errors import InputFileError
 from matequity.ingest.load import ingest
 from matequity.ingest.reasons import REASON_CODES
@@ -79,8 +79,14 @@ def test_each_reason_and_reconciliation(tmp_path, orgs_csv):
         baby(baby_id="uk_date", birth_date="05/01/2024", ethnic_category="a1"),
         baby(baby_id="term", termination="perhaps"),
         baby(baby_id="sex", sex="Q"),
-        baby(baby_id="blank_opt", gestation_days="", ethnic_category="", imd_decile="",
-             mother_age="", sex=""),
+        baby(
+            baby_id="blank_opt",
+            gestation_days="",
+            ethnic_category="",
+            imd_decile="",
+            mother_age="",
+            sex="",
+        ),
     ]
     births = write_csv(tmp_path / "births.csv", rows)
     store = tmp_path / "s.duckdb"
@@ -89,13 +95,22 @@ def test_each_reason_and_reconciliation(tmp_path, orgs_csv):
     assert rep.rows_read == len(rows) == rep.accepted + rep.quarantined
     q = {r[0] or "": r[1] for r in quarantine(store)}
     assert q == {
-        "": "missing_baby_id", "dup": "duplicate_baby_id", "same": "duplicate_row",
-        "nosite": "unknown_site", "nodate": "missing_birth_date",
-        "baddate": "unparseable_birth_date", "future": "birth_date_in_future",
-        "outc": "invalid_outcome", "dbb": "death_before_birth", "eth": "unknown_ethnic_code",
-        "gest": "gestation_out_of_range", "gestx": "invalid_gestation",
-        "gestf": "invalid_gestation", "bw": "birthweight_out_of_range",
-        "term": "invalid_termination", "sex": "invalid_sex",
+        "": "missing_baby_id",
+        "dup": "duplicate_baby_id",
+        "same": "duplicate_row",
+        "nosite": "unknown_site",
+        "nodate": "missing_birth_date",
+        "baddate": "unparseable_birth_date",
+        "future": "birth_date_in_future",
+        "outc": "invalid_outcome",
+        "dbb": "death_before_birth",
+        "eth": "unknown_ethnic_code",
+        "gest": "gestation_out_of_range",
+        "gestx": "invalid_gestation",
+        "gestf": "invalid_gestation",
+        "bw": "birthweight_out_of_range",
+        "term": "invalid_termination",
+        "sex": "invalid_sex",
     }
     # both conflicting 'dup' rows are quarantined, only the second identical 'same'
     reasons = [r[1] for r in quarantine(store)]
@@ -174,16 +189,27 @@ def test_parquet_input_with_float_integers(tmp_path, orgs_csv):
     rep = next(r for r in ingest(store, [orgs_csv, p]) if r.kind == "births")
     assert (rep.accepted, rep.quarantined) == (2, 0)
     con = duckdb.connect(str(store), read_only=True)
-    got = con.execute("SELECT baby_id, gestation_days, termination FROM babies ORDER BY 1").fetchall()
+    got = con.execute(
+        "SELECT baby_id, gestation_days, termination FROM babies ORDER BY 1"
+    ).fetchall()
     assert got == [("p1", 280, False), ("p2", None, True)]
 
 
 def test_cli_error_is_one_line_without_traceback(tmp_path):
     store = tmp_path / "s.duckdb"
     proc = subprocess.run(
-        [sys.executable, "-m", "matequity.cli.main", "ingest", str(BAD / "semicolon.csv"),
-         "--store", str(store)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "matequity.cli.main",
+            "ingest",
+            str(BAD / "semicolon.csv"),
+            "--store",
+            str(store),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip() and "ingest" not in line]

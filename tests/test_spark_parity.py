@@ -8,8 +8,8 @@ import shutil
 import ibis
 import pandas as pd
 import pytest
-from conftest import baby
 
+from conftest import baby
 from matequity.counts.compute import count_table
 from matequity.engine.backend import duckdb_engine, spark_engine
 from matequity.engine.export import export_store
@@ -28,9 +28,12 @@ def spark():
     from pyspark.sql import SparkSession
 
     s = (
-        SparkSession.builder.master("local[2]").appName("matequity-tests")
-        .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4").getOrCreate()
+        SparkSession.builder.master("local[2]")
+        .appName("matequity-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
     )
     s.sparkContext.setLogLevel("ERROR")
     yield s
@@ -68,10 +71,14 @@ def test_count_tables_identical(engines, by, level, period, grouping):
 def test_validation_identical(spark):
     """Row validation is portable Ibis too: same typed values and reasons."""
     rows = [
-        baby(baby_id="a"), baby(baby_id="b", birth_date="05/01/2024", ethnic_category="n2"),
-        baby(baby_id="c", gestation_days="12.5"), baby(baby_id="d", birth_date="2024-02-30"),
-        baby(baby_id="e", site_code="NOPE"), baby(baby_id="e", site_code="NOPE"),
-        baby(baby_id="f", death_date="2023-12-31"), baby(baby_id="g", outcome="02", sex="x"),
+        baby(baby_id="a"),
+        baby(baby_id="b", birth_date="05/01/2024", ethnic_category="n2"),
+        baby(baby_id="c", gestation_days="12.5"),
+        baby(baby_id="d", birth_date="2024-02-30"),
+        baby(baby_id="e", site_code="NOPE"),
+        baby(baby_id="e", site_code="NOPE"),
+        baby(baby_id="f", death_date="2023-12-31"),
+        baby(baby_id="g", outcome="02", sex="x"),
         baby(baby_id="", imd_decile="0"),
     ]
     raw = pd.DataFrame(rows)[list(schema.BIRTH_FIELD_NAMES)]
@@ -80,12 +87,9 @@ def test_validation_identical(spark):
     ids = pd.DataFrame({"baby_id": ["g"]})
     results = []
     for con in (ibis.duckdb.connect(), ibis.pyspark.connect(spark)):
-        r = con.create_view("raw_births", ibis.memtable(raw), overwrite=True) if con.name == "pyspark" \
-            else con.create_table("raw_births", raw)
-        s = con.create_view("sites", ibis.memtable(sites), overwrite=True) if con.name == "pyspark" \
-            else con.create_table("sites", sites)
-        i = con.create_view("ids", ibis.memtable(ids), overwrite=True) if con.name == "pyspark" \
-            else con.create_table("ids", ids)
+        r = con.create_view("raw_births", ibis.memtable(raw), overwrite=True)
+        s = con.create_view("sites", ibis.memtable(sites), overwrite=True)
+        i = con.create_view("ids", ibis.memtable(ids), overwrite=True)
         out = con.execute(validate(r, s.site_code, i.baby_id, dt.date(2026, 1, 1)))
         results.append(_norm(out.drop(columns=[c for c in out if c.startswith("raw_")])))
     pd.testing.assert_frame_equal(results[0], results[1], check_dtype=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,14 +60,14 @@ def _years(text: str) -> range:
     return range(a, b + 1)
 
 
-class Period(str, Enum):
+class Period(StrEnum):
     year = "year"
     quarter = "quarter"
     month = "month"
     all = "all"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     england = "england"
     region = "region"
     lmns = "lmns"
@@ -75,23 +75,23 @@ class Level(str, Enum):
     site = "site"
 
 
-class EngineName(str, Enum):
+class EngineName(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
 
-class Grouping(str, Enum):
+class Grouping(StrEnum):
     msds = "msds"
     ons = "ons"
 
 
-class StatisticName(str, Enum):
+class StatisticName(StrEnum):
     proportion = "proportion"
     rate = "rate"
     ratio = "ratio"
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     c95 = "95"
     c998 = "99.8"
     both = "both"
@@ -118,7 +118,9 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic data to.")],
     years: Annotated[str, typer.Option(help="Years of birth, e.g. 2015-2024.")] = "2015-2024",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
-    scale: Annotated[float, typer.Option(help="Fraction of England's births (1 = ~600k a year).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Fraction of England's births (1 = ~600k a year).")
+    ] = 1.0,
     episodes_per_year: Annotated[
         float, typer.Option(help="Injected episodes of deteriorating care per year.")
     ] = 2.0,
@@ -136,8 +138,9 @@ def synth(
         raise UserError("--scale must be above 0 and at most 2")
     with steps("synth") as step:
         step("generating")
-        res = generate(yrs, seed=seed, scale=scale, episodes_per_year=episodes_per_year,
-                       defects=defects)
+        res = generate(
+            yrs, seed=seed, scale=scale, episodes_per_year=episodes_per_year, defects=defects
+        )
         step("writing")
         paths = w.write(res, out, yrs, seed, scale)
     console.print(f"{res.births.num_rows:,} births at {len(res.organisations)} sites -> {out}")
@@ -148,8 +151,13 @@ def synth(
 @app.command("ingest")
 @user_errors
 def ingest_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Births, organisations and LSOA->IMD files (CSV or Parquet).")],
-    store: Annotated[Path, typer.Option("--store", help="The DuckDB store file (created if absent).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Births, organisations and LSOA->IMD files (CSV or Parquet)."),
+    ],
+    store: Annotated[
+        Path, typer.Option("--store", help="The DuckDB store file (created if absent).")
+    ],
 ) -> None:
     """Validate and load files into the store, all or nothing; print the reconciliation."""
     from matequity.ingest.load import ingest
@@ -160,8 +168,14 @@ def ingest_cmd(
     for col in ("file", "kind", "status", "read", "accepted", "quarantined"):
         t.add_column(col, justify="right" if col in ("read", "accepted", "quarantined") else "left")
     for r in reports:
-        t.add_row(Path(r.file).name, r.kind, r.status, f"{r.rows_read:,}", f"{r.accepted:,}",
-                  f"{r.quarantined:,}")
+        t.add_row(
+            Path(r.file).name,
+            r.kind,
+            r.status,
+            f"{r.rows_read:,}",
+            f"{r.accepted:,}",
+            f"{r.quarantined:,}",
+        )
     console.print(t)
     reasons = [(Path(r.file).name, k, v) for r in reports for k, v in sorted(r.by_reason.items())]
     if reasons:
@@ -174,22 +188,44 @@ def ingest_cmd(
         console.print(q)
     for r in reports:
         if r.ignored_columns:
-            console.print(f"{Path(r.file).name}: ignored columns not in the contract: "
-                          f"{', '.join(r.ignored_columns)}")
+            console.print(
+                f"{Path(r.file).name}: ignored columns not in the contract: "
+                f"{', '.join(r.ignored_columns)}"
+            )
 
 
 @app.command()
 @user_errors
 def counts(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file, or for --engine spark a folder from 'matequity export'.")],
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            help="DuckDB store file, or for --engine spark a folder from 'matequity export'.",
+        ),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
-    measure: Annotated[list[str], typer.Option("--measure", help="Measure name (repeat); default all.")] = [],  # noqa: B006
-    by: Annotated[str, typer.Option(help="Comma-separated breakdowns: ethnic_group, ethnic_category, imd_decile, imd_quintile, age_band.")] = "",
+    measure: Annotated[
+        list[str], typer.Option("--measure", help="Measure name (repeat); default all.")
+    ] = [],  # noqa: B006
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated breakdowns: ethnic_group, ethnic_category, "
+            "imd_decile, imd_quintile, age_band."
+        ),
+    ] = "",
     level: Annotated[Level, typer.Option(help="Organisation level.")] = Level.england,
     period: Annotated[Period, typer.Option(help="Period of birth.")] = Period.year,
-    grouping: Annotated[Grouping, typer.Option(help="Ethnic grouping: msds (default) or ons.")] = Grouping.msds,
-    totals: Annotated[bool, typer.Option(help="Add 'All' rows (margins) for each breakdown.")] = False,
-    engine: Annotated[EngineName, typer.Option(help="duckdb (embedded) or spark.")] = EngineName.duckdb,
+    grouping: Annotated[
+        Grouping, typer.Option(help="Ethnic grouping: msds (default) or ons.")
+    ] = Grouping.msds,
+    totals: Annotated[
+        bool, typer.Option(help="Add 'All' rows (margins) for each breakdown.")
+    ] = False,
+    engine: Annotated[
+        EngineName, typer.Option(help="duckdb (embedded) or spark.")
+    ] = EngineName.duckdb,
 ) -> None:
     """Write a tidy count table: breakdowns, then measure, numerator, denominator."""
     from matequity.counts.compute import count_table
@@ -203,8 +239,15 @@ def counts(
         step(f"opening the {engine.value} engine")
         eng = duckdb_engine(store) if engine == EngineName.duckdb else spark_engine(store)
         step("counting")
-        df = count_table(eng, ms, by=cols, level=level.value, period=period.value,
-                         grouping=grouping.value, totals=totals)
+        df = count_table(
+            eng,
+            ms,
+            by=cols,
+            level=level.value,
+            period=period.value,
+            grouping=grouping.value,
+            totals=totals,
+        )
     write_counts(df, output)
     console.print(f"{len(df):,} rows -> {output}")
 
@@ -212,10 +255,20 @@ def counts(
 @app.command()
 @user_errors
 def rates(
-    input: Annotated[Path, typer.Argument(help="Count table CSV (numerator, denominator; or observed, expected for ratios).")],
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Count table CSV (numerator, denominator; or observed, expected for ratios)."
+        ),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
-    statistic: Annotated[StatisticName | None, typer.Option(help="proportion, rate or ratio; default from each row's measure.")] = None,
-    multiplier: Annotated[float | None, typer.Option(help="Multiplier (e.g. 1000); default from each row's measure.")] = None,
+    statistic: Annotated[
+        StatisticName | None,
+        typer.Option(help="proportion, rate or ratio; default from each row's measure."),
+    ] = None,
+    multiplier: Annotated[
+        float | None, typer.Option(help="Multiplier (e.g. 1000); default from each row's measure.")
+    ] = None,
     confidence: Annotated[Confidence, typer.Option(help="95, 99.8 or both.")] = Confidence.c95,
 ) -> None:
     """Add value and confidence limits: Wilson for proportions, exact Poisson (<10
@@ -235,12 +288,19 @@ def rates(
         unknown = sorted(set(df["measure"]) - set(BY_NAME))
         if unknown:
             raise UserError(
-                f"{input}: measure '{unknown[0]}' is not built in; give --statistic and --multiplier"
+                f"{input}: measure '{unknown[0]}' is not built in; "
+                "give --statistic and --multiplier"
             )
-    stat = (pd.Series([statistic.value] * len(df), index=df.index) if statistic
-            else df["measure"].map(lambda m: BY_NAME[m].statistic))
-    mult = (pd.Series([multiplier] * len(df), index=df.index, dtype=float) if multiplier
-            else df["measure"].map(lambda m: float(BY_NAME[m].multiplier)))
+    stat = (
+        pd.Series([statistic.value] * len(df), index=df.index)
+        if statistic
+        else df["measure"].map(lambda m: BY_NAME[m].statistic)
+    )
+    mult = (
+        pd.Series([multiplier] * len(df), index=df.index, dtype=float)
+        if multiplier
+        else df["measure"].map(lambda m: float(BY_NAME[m].multiplier))
+    )
     levels = {"95": ("95",), "99.8": ("99_8",), "both": ("95", "99_8")}[confidence.value]
     out = add_rates(df, stat, mult, levels=levels, numerator=cols[0], denominator=cols[1])
     write_counts(out, output)
@@ -250,12 +310,19 @@ def rates(
 @app.command("import-msds")
 @user_errors
 def import_msds_cmd(
-    input: Annotated[Path, typer.Argument(help="NHS England Maternity Services Monthly Statistics measures CSV.")],
-    dimension: Annotated[str, typer.Option(help="Dimension to import, e.g. EthnicCategoryMotherGroup.")],
+    input: Annotated[
+        Path, typer.Argument(help="NHS England Maternity Services Monthly Statistics measures CSV.")
+    ],
+    dimension: Annotated[
+        str, typer.Option(help="Dimension to import, e.g. EthnicCategoryMotherGroup.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Count table CSV to write.")],
-    count_of: Annotated[str | None, typer.Option(help="Keep one Count_Of (Women, Babies, Deliveries).")] = None,
+    count_of: Annotated[
+        str | None, typer.Option(help="Keep one Count_Of (Women, Babies, Deliveries).")
+    ] = None,
 ) -> None:
-    """Turn the published long CSV (Org_Code, Dimension, Measure, Final_value) into a count table."""
+    """Turn the published long CSV (Org_Code, Dimension, Measure, Final_value)
+    into a count table."""
     from matequity.counts.msds_import import import_msds
     from matequity.counts.table import write_counts
 
@@ -268,7 +335,9 @@ def import_msds_cmd(
 @user_errors
 def export(
     store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for babies/organisations/imd_lookup.parquet.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for babies/organisations/imd_lookup.parquet.")
+    ],
 ) -> None:
     """Export the store's record tables to Parquet (for the Spark engine)."""
     from matequity.engine.export import export_store
@@ -300,8 +369,14 @@ def reconciliation(
     for c in ("load_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_quarantined"):
         t.add_column(c)
     for r in loads.itertuples():
-        t.add_row(str(r.load_id), r.file_name, r.kind, f"{r.rows_read:,}", f"{r.rows_accepted:,}",
-                  f"{r.rows_quarantined:,}")
+        t.add_row(
+            str(r.load_id),
+            r.file_name,
+            r.kind,
+            f"{r.rows_read:,}",
+            f"{r.rows_accepted:,}",
+            f"{r.rows_quarantined:,}",
+        )
     console.print(t)
     if len(reasons):
         q = Table(title="Quarantined by reason")

@@ -15,8 +15,11 @@ err_console = Console(stderr=True)
 def steps(title: str) -> Iterator[Callable[[str], None]]:
     """Yield ``step(message)``; each call moves the bar on and names the step."""
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=False,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
     ) as progress:
         task = progress.add_task(title, total=None)
 

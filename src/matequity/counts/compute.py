@@ -70,7 +70,9 @@ def count_table(
     by = list(dict.fromkeys(by))
     _check(by, level, period)
     babies = derive.babies_derived(
-        engine.table("babies"), engine.table("organisations"), engine.table("imd_lookup"),
+        engine.table("babies"),
+        engine.table("organisations"),
+        engine.table("imd_lookup"),
         grouping=grouping,
     )
     units = {"babies": babies}
@@ -133,16 +135,20 @@ def add_totals(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     for r in range(1, len(by) + 1):
         for subset in itertools.combinations(by, r):
             rest = [b for b in by if b not in subset]
-            g = counts.groupby(keys + rest, dropna=False, sort=False)[
-                ["numerator", "denominator"]
-            ].sum().reset_index()
+            g = (
+                counts.groupby(keys + rest, dropna=False, sort=False)[["numerator", "denominator"]]
+                .sum()
+                .reset_index()
+            )
             for s in subset:
                 g[s] = ALL
             parts.append(g[counts.columns])
     return pd.concat(parts, ignore_index=True)
 
 
-def sort_counts(counts: pd.DataFrame, by: Sequence[str], measure_order: Sequence[str]) -> pd.DataFrame:
+def sort_counts(
+    counts: pd.DataFrame, by: Sequence[str], measure_order: Sequence[str]
+) -> pd.DataFrame:
     df = counts.copy()
     sort_keys = ["_m", "period", "org_code"]
     df["_m"] = df["measure"].map({m: i for i, m in enumerate(measure_order)}).fillna(999)

@@ -23,8 +23,15 @@ import pandas as pd
 from matequity.errors import InputFileError
 
 MSDS_COLUMNS = (
-    "ReportingPeriodStartDate", "ReportingPeriodEndDate", "Dimension", "Org_Level",
-    "Org_Code", "Org_Name", "Measure", "Count_Of", "Final_value",
+    "ReportingPeriodStartDate",
+    "ReportingPeriodEndDate",
+    "Dimension",
+    "Org_Level",
+    "Org_Code",
+    "Org_Name",
+    "Measure",
+    "Count_Of",
+    "Final_value",
 )
 SUPPRESSED_MARKS = ("*", ":", "-", "z", "", "Suppressed")
 
@@ -59,16 +66,18 @@ def import_msds(path: str | Path, dimension: str, count_of: str | None = None) -
     part["numerator"] = num
     keys = ["ReportingPeriodStartDate", "Org_Level", "Org_Code"]
     part["denominator"] = part.groupby(keys)["numerator"].transform("sum")
-    out = pd.DataFrame({
-        "period": part["ReportingPeriodStartDate"].str.slice(0, 7),
-        "org_level": part["Org_Level"],
-        "org_code": part["Org_Code"],
-        "org_name": part["Org_Name"],
-        dimension: part["Measure"],
-        "measure": f"share_by_{dimension}",
-        "numerator": part["numerator"],
-        "denominator": part["denominator"],
-        "suppressed": suppressed.to_numpy(),
-        "source": "NHS England Maternity Services Monthly Statistics (rounded, suppressed)",
-    })
+    out = pd.DataFrame(
+        {
+            "period": part["ReportingPeriodStartDate"].str.slice(0, 7),
+            "org_level": part["Org_Level"],
+            "org_code": part["Org_Code"],
+            "org_name": part["Org_Name"],
+            dimension: part["Measure"],
+            "measure": f"share_by_{dimension}",
+            "numerator": part["numerator"],
+            "denominator": part["denominator"],
+            "suppressed": suppressed.to_numpy(),
+            "source": "NHS England Maternity Services Monthly Statistics (rounded, suppressed)",
+        }
+    )
     return out.reset_index(drop=True)

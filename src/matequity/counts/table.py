@@ -28,13 +28,16 @@ def read_counts(path: str | Path, required: tuple[str, ...] = NUMERIC) -> pd.Dat
     except UnicodeDecodeError:
         raise InputFileError(str(p), "not valid UTF-8 text; save the file as UTF-8 CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(str(p), f"not a CSV table ({str(exc).splitlines()[0][:120]})") from None
+        raise InputFileError(
+            str(p), f"not a CSV table ({str(exc).splitlines()[0][:120]})"
+        ) from None
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputFileError(
-            str(p), f"required column(s) missing: {', '.join(missing)} "
-            f"(a count table needs {', '.join(required)})"
+            str(p),
+            f"required column(s) missing: {', '.join(missing)} "
+            f"(a count table needs {', '.join(required)})",
         )
     for col in required:
         raw = df[col].str.strip()

@@ -65,8 +65,10 @@ def spark_engine(folder: str | Path, session: Any = None) -> IbisEngine:
     p = Path(folder)
     missing = [t for t in TABLES if not (p / f"{t}.parquet").exists()]
     if missing:
-        raise UserError(f"{p}: missing {', '.join(t + '.parquet' for t in missing)}; "
-                        "write them with 'matequity export'")
+        raise UserError(
+            f"{p}: missing {', '.join(t + '.parquet' for t in missing)}; "
+            "write them with 'matequity export'"
+        )
     spark = session or (
         SparkSession.builder.master("local[2]")
         .appName("matequity")

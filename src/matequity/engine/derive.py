@@ -69,15 +69,17 @@ def _label_cases(value: ir.Value, mapping: dict, default: str) -> ir.StringValue
 def ethnic_group(code: ir.StringValue, grouping: str = "msds") -> ir.StringValue:
     """Group label for a normalised code; blank -> 'Missing'."""
     g = ethnicity.GROUPINGS[grouping]
-    return ibis.cases((code.isnull(), ibis.literal(ethnicity.MISSING)), else_=_label_cases(
-        code, g.groups, ethnicity.MISSING
-    ))
+    return ibis.cases(
+        (code.isnull(), ibis.literal(ethnicity.MISSING)),
+        else_=_label_cases(code, g.groups, ethnicity.MISSING),
+    )
 
 
 def ethnic_category_label(code: ir.StringValue) -> ir.StringValue:
-    return ibis.cases((code.isnull(), ibis.literal(ethnicity.MISSING)), else_=_label_cases(
-        code, ethnicity.ETHNIC_CATEGORY_LABELS, ethnicity.MISSING
-    ))
+    return ibis.cases(
+        (code.isnull(), ibis.literal(ethnicity.MISSING)),
+        else_=_label_cases(code, ethnicity.ETHNIC_CATEGORY_LABELS, ethnicity.MISSING),
+    )
 
 
 def imd_decile_label(decile: ir.IntegerValue) -> ir.StringValue:
@@ -134,13 +136,17 @@ def babies_derived(
 ) -> ir.Table:
     """One row per baby with hierarchy, labels, ``birth_class`` and 0/1 flags."""
     orgs = organisations.select(
-        "site_code", "site_name", "trust_code", "trust_name",
-        "lmns_code", "lmns_name", "region_code", "region_name",
+        "site_code",
+        "site_name",
+        "trust_code",
+        "trust_name",
+        "lmns_code",
+        "lmns_name",
+        "region_code",
+        "region_name",
     )
     look = imd_lookup.select(_lsoa="lsoa_code", _lookup_decile="imd_decile")
-    b = babies.left_join(orgs, "site_code").left_join(
-        look, babies.lsoa_code == look._lsoa
-    )
+    b = babies.left_join(orgs, "site_code").left_join(look, babies.lsoa_code == look._lsoa)
     b = b.mutate(_imd=ibis.coalesce(b.imd_decile, b._lookup_decile.cast("int32")))
 
     g, bw = b.gestation_days, b.birthweight_g
@@ -171,8 +177,13 @@ def babies_derived(
     term_live_weighed = live & term & bw.notnull()
     return b.select(
         *babies.columns,
-        "site_name", "trust_code", "trust_name", "lmns_code", "lmns_name",
-        "region_code", "region_name",
+        "site_name",
+        "trust_code",
+        "trust_name",
+        "lmns_code",
+        "lmns_name",
+        "region_code",
+        "region_name",
         imd_decile_resolved=b._imd,
         ethnic_group=ethnic_group(b.ethnic_category, grouping),
         ethnic_category_label=ethnic_category_label(b.ethnic_category),
@@ -195,9 +206,19 @@ def babies_derived(
 
 
 _CARRIED = (
-    "site_code", "site_name", "trust_code", "trust_name", "lmns_code", "lmns_name",
-    "region_code", "region_name", "ethnic_group", "ethnic_category_label",
-    "imd_decile_label", "imd_quintile", "age_band",
+    "site_code",
+    "site_name",
+    "trust_code",
+    "trust_name",
+    "lmns_code",
+    "lmns_name",
+    "region_code",
+    "region_name",
+    "ethnic_group",
+    "ethnic_category_label",
+    "imd_decile_label",
+    "imd_quintile",
+    "age_band",
 )
 
 
@@ -223,7 +244,9 @@ def deliveries_derived(b: ir.Table, defs: PerinatalDefinitions = DEFINITIONS) ->
     mat = d._maternity == 1
     known = mat & d._booking.notnull()
     return d.select(
-        "delivery_id", "birth_date", *_CARRIED,
+        "delivery_id",
+        "birth_date",
+        *_CARRIED,
         maternity=_flag(mat),
         maternal_death=_flag(mat & (d._death == 1)),
         severe_maternal_morbidity=_flag(mat & (d._smm == 1)),

@@ -9,6 +9,7 @@ that births can be checked against the sites they name. A file whose content
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from matequity import __version__
 from matequity import store as store_mod
 from matequity.errors import InputFileError
 from matequity.ingest.reader import ReadResult, read_table
-from matequity.ingest.validate import RAW_SCHEMA, TYPED_COLUMNS, type_failures, validate
+from matequity.ingest.validate import PARSE_REASONS, RAW_SCHEMA, TYPED_COLUMNS, validate
 from matequity.model import schema
 
 _KIND_ORDER = {"organisations": 0, "imd_lookup": 1, "births": 2}
@@ -101,10 +102,8 @@ def ingest(
             reports.append(rep)
         con.execute("COMMIT")
     except BaseException:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        except duckdb.Error:  # pragma: no cover - nothing to roll back
-            pass
         raise
     finally:
         con.close()
@@ -121,8 +120,18 @@ def _record(
 ) -> None:
     con.execute(
         "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
-        [load_id, res.path.name, str(res.path.resolve()), digest, res.kind, res.format,
-         rep.rows_read, rep.accepted, rep.quarantined, __version__],
+        [
+            load_id,
+            res.path.name,
+            str(res.path.resolve()),
+            digest,
+            res.kind,
+            res.format,
+            rep.rows_read,
+            rep.accepted,
+            rep.quarantined,
+            __version__,
+        ],
     )
     con.execute(
         "INSERT INTO reconciliation VALUES (?, ?, 'accepted', NULL, ?)",
@@ -135,17 +144,23 @@ def _record(
         )
 
 
-def _check_types(con: duckdb.DuckDBPyConnection, res: ReadResult) -> None:
-    raw = ibis.table(RAW_SCHEMA, name=res.table)
-    sql = ibis.to_sql(type_failures(raw), dialect="duckdb")
-    cur = con.execute(sql)
+def _check_types(con: duckdb.DuckDBPyConnection, res: ReadResult, validated: str) -> None:
+    """Refuse a file with a column whose values are wrong throughout: present in
+    some rows, parseable in none (aggregates only)."""
+    parts = []
+    for col, code in PARSE_REASONS.items():
+        parts.append(f'count({col}) AS "{col}__parsed"')
+        parts.append(
+            f"count(*) FILTER (WHERE contains(coalesce(reasons, ''), '{code}')) "
+            f'AS "{col}__failed"'
+        )
+    cur = con.execute(f'SELECT {", ".join(parts)} FROM "{validated}"')
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone() or (), strict=True))
-    for key, present in row.items():
-        if not key.endswith("__present"):
-            continue
-        col = key.removesuffix("__present")
-        if present and not row[f"{col}__parsed"]:
+    for col in PARSE_REASONS:
+        parsed, failed = row[f"{col}__parsed"], row[f"{col}__failed"]
+        present = parsed + failed
+        if failed and not parsed:
             what = _TYPE_WORDS.get(col, "a whole number")
             raise InputFileError(
                 str(res.path), f"column '{col}': none of its {present} values is {what}"
@@ -155,7 +170,6 @@ def _check_types(con: duckdb.DuckDBPyConnection, res: ReadResult) -> None:
 def _load_births(
     con: duckdb.DuckDBPyConnection, res: ReadResult, load_id: int, today: dt.date
 ) -> FileReport:
-    _check_types(con, res)
     raw = ibis.table(RAW_SCHEMA, name=res.table)
     # one-column views, so that the compiled IN (SELECT * ...) sees one column
     con.execute("CREATE OR REPLACE TEMP VIEW mq_sites AS SELECT site_code FROM organisations")
@@ -165,6 +179,7 @@ def _load_births(
     checked = validate(raw, sites, loaded, today)
     vt = f"{res.table}__validated"
     con.execute(f'CREATE TEMP TABLE "{vt}" AS {ibis.to_sql(checked, dialect="duckdb")}')
+    _check_types(con, res, vt)
     typed = ", ".join(TYPED_COLUMNS)
     con.execute(
         f'INSERT INTO babies SELECT {typed}, {load_id}, _row FROM "{vt}" WHERE reason IS NULL'
@@ -177,28 +192,32 @@ def _load_births(
     )
     if res.rejects_table and res.rows_malformed:
         con.execute(
-            f"INSERT INTO quarantine (load_id, source_file, source_line, reason, reasons, raw_line) "
+            "INSERT INTO quarantine "
+            "(load_id, source_file, source_line, reason, reasons, raw_line) "
             f"SELECT {load_id}, ?, line, 'malformed_row', 'malformed_row', raw_line "
             f'FROM "{res.rejects_table}"',
             [res.path.name],
         )
-    counts = con.execute(
-        f'SELECT reason, count(*) FROM "{vt}" GROUP BY reason'
-    ).fetchall()
+    counts = con.execute(f'SELECT reason, count(*) FROM "{vt}" GROUP BY reason').fetchall()
     by_reason = {r: int(n) for r, n in counts if r is not None}
     if res.rows_malformed:
         by_reason["malformed_row"] = res.rows_malformed
     accepted = sum(int(n) for r, n in counts if r is None)
     con.execute(f'DROP TABLE "{vt}"')
     return FileReport(
-        str(res.path), "births", "loaded", res.rows_read, accepted,
-        sum(by_reason.values()), by_reason,
+        str(res.path),
+        "births",
+        "loaded",
+        res.rows_read,
+        accepted,
+        sum(by_reason.values()),
+        by_reason,
     )
 
 
 def _reference_rows(con: duckdb.DuckDBPyConnection, res: ReadResult, key: str) -> None:
     nulls = con.execute(
-        f'SELECT min(_row) FROM "{res.table}" WHERE nullif(trim({key}), \'\') IS NULL'
+        f"SELECT min(_row) FROM \"{res.table}\" WHERE nullif(trim({key}), '') IS NULL"
     ).fetchone()
     if nulls and nulls[0] is not None:
         raise InputFileError(str(res.path), f"row {nulls[0]}: {key} is blank")
@@ -238,7 +257,7 @@ def _load_imd(con: duckdb.DuckDBPyConnection, res: ReadResult) -> FileReport:
         f'DELETE FROM imd_lookup WHERE lsoa_code IN (SELECT trim(lsoa_code) FROM "{res.table}")'
     )
     con.execute(
-        f'INSERT INTO imd_lookup SELECT trim(lsoa_code), CAST(trim(imd_decile) AS INTEGER) '
+        f"INSERT INTO imd_lookup SELECT trim(lsoa_code), CAST(trim(imd_decile) AS INTEGER) "
         f'FROM "{res.table}"'
     )
     return FileReport(str(res.path), res.kind, "loaded", res.rows_read, res.rows_read, 0)

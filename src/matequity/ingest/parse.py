@@ -3,11 +3,13 @@
 Every input column is read as text, cleaned once with :func:`clean` (trimmed,
 blank tokens to NULL), and then parsed by the functions here, which expect
 cleaned text. One bad cell costs one quarantined row, not the whole file.
-The expressions avoid engine-specific features (no regex back-references, no format-string date parsing) so that they
-compile identically for DuckDB and Spark.
+The expressions avoid engine-specific features (no regex back-references, no
+format-string date parsing) so that they compile identically for DuckDB and Spark.
 """
 
 from __future__ import annotations
+
+import re
 
 import ibis
 import ibis.expr.types as ir
@@ -24,11 +26,22 @@ TRUE_TOKENS: tuple[str, ...] = ("true", "t", "1", "y", "yes")
 FALSE_TOKENS: tuple[str, ...] = ("false", "f", "0", "n", "no")
 
 
+def one_of(s: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
+    """``s`` equals one of ``values``, as an anchored regular expression.
+
+    Not ``isin``: DuckDB plans a literal IN list as a join per column, which made
+    validation several times slower on millions of rows.
+    """
+    return s.re_search("^(?:" + "|".join(re.escape(v) for v in values) + ")$")
+
+
 def clean(s: ir.StringValue) -> ir.StringValue:
     """Trimmed text, or NULL when blank (see :data:`BLANK_TOKENS`)."""
     # not .strip(): Ibis compiles it for Spark with a '\f' that Spark reads as 'f'
-    t = s.re_replace(r"^[ \t\r\n]+|[ \t\r\n]+$", "")
-    return ibis.cases((t.lower().isin(BLANK_TOKENS), ibis.null("string")), else_=t)
+    padded = s.re_search(r"^[ \t\r\n]|[ \t\r\n]$")
+    t = ibis.cases((padded, s.re_replace(r"^[ \t\r\n]+|[ \t\r\n]+$", "")), else_=s)
+    blank = t.re_search("^(?i:" + "|".join(re.escape(v) for v in BLANK_TOKENS) + ")$")
+    return ibis.cases((blank, ibis.null("string")), else_=t)
 
 
 def parse_int(s: ir.StringValue) -> ir.IntegerValue:
@@ -59,8 +72,8 @@ def parse_date(s: ir.StringValue) -> ir.DateValue:
 def parse_bool(s: ir.StringValue) -> ir.BooleanValue:
     t = s.lower()
     return ibis.cases(
-        (t.isin(TRUE_TOKENS), ibis.literal(True)),
-        (t.isin(FALSE_TOKENS), ibis.literal(False)),
+        (one_of(t, TRUE_TOKENS), ibis.literal(True)),
+        (one_of(t, FALSE_TOKENS), ibis.literal(False)),
         else_=ibis.null("boolean"),
     )
 
@@ -69,8 +82,11 @@ def parse_outcome(s: ir.StringValue) -> ir.StringValue:
     """'live' or 'still'. MSDS PregOutcome 01 = live birth; 02, 03, 04 = stillbirth."""
     t = s.lower()
     return ibis.cases(
-        (t.isin(("live", "01", "1", "live birth")), ibis.literal("live")),
-        (t.isin(("still", "02", "03", "04", "2", "3", "4", "stillbirth")), ibis.literal("still")),
+        (one_of(t, ("live", "01", "1", "live birth")), ibis.literal("live")),
+        (
+            one_of(t, ("still", "02", "03", "04", "2", "3", "4", "stillbirth")),
+            ibis.literal("still"),
+        ),
         else_=ibis.null("string"),
     )
 
@@ -79,16 +95,16 @@ def parse_sex(s: ir.StringValue) -> ir.StringValue:
     """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known."""
     t = s.upper()
     return ibis.cases(
-        (t.isin(("1", "M", "MALE")), ibis.literal("male")),
-        (t.isin(("2", "F", "FEMALE")), ibis.literal("female")),
-        (t.isin(("9", "I", "INDETERMINATE")), ibis.literal("indeterminate")),
+        (one_of(t, ("1", "M", "MALE")), ibis.literal("male")),
+        (one_of(t, ("2", "F", "FEMALE")), ibis.literal("female")),
+        (one_of(t, ("9", "I", "INDETERMINATE")), ibis.literal("indeterminate")),
         else_=ibis.null("string"),
     )
 
 
 def sex_is_valid(s: ir.StringValue) -> ir.BooleanValue:
     t = s.upper()
-    return t.isnull() | parse_sex(s).notnull() | t.isin(("X", "0", "U", "UNKNOWN"))
+    return t.isnull() | parse_sex(s).notnull() | one_of(t, ("X", "0", "U", "UNKNOWN"))
 
 
 def parse_ethnic_code(s: ir.StringValue) -> ir.StringValue:

@@ -172,7 +172,6 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
         n_bad = int(bad[2])
         names = [d[0] for d in con.execute(f"DESCRIBE {_q(src)}").fetchall()]
         kind, mapping = _canonical(path, names, first)
-        order = "_row"
         con.execute(
             f"CREATE TEMP TABLE {_q(table + '__lines')} AS "
             f"SELECT DISTINCT line, first(csv_line) AS raw_line FROM {_q(rejects)} GROUP BY line"
@@ -181,16 +180,14 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
         select_src = f"SELECT *, row_number() OVER () AS _row FROM {_q(src)}"
     else:
         try:
-            desc = con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})"
-            ).fetchall()
+            desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
         except duckdb.Error:
             raise InputFileError(str(path), "not a readable Parquet file") from None
         names = [d[0] for d in desc]
         types = {d[0]: d[1] for d in desc}
         kind, mapping = _canonical(path, names, "")
         exprs = []
-        for canon, orig in mapping.items():
+        for _canon, orig in mapping.items():
             t = types[orig].upper()
             if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
                 e = (
@@ -201,15 +198,17 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
             else:
                 e = f"CAST({_q(orig)} AS VARCHAR)"
             exprs.append(f"{e} AS {_q(orig)}")
+        # a view, not a copy: validation reads the file once
         try:
             con.execute(
-                f"CREATE TEMP TABLE {_q(src)} AS SELECT {', '.join(exprs)}, "
+                f"CREATE TEMP VIEW {_q(src)} AS SELECT {', '.join(exprs)}, "
                 f"file_row_number + 1 AS _row FROM read_parquet({_lit(str(path))}, "
                 "file_row_number=true)"
             )
         except duckdb.Error as exc:
-            raise InputFileError(str(path), f"could not be read as Parquet ({_first_words(exc)})") from None
-        order = "_row"
+            raise InputFileError(
+                str(path), f"could not be read as Parquet ({_first_words(exc)})"
+            ) from None
         select_src = f"SELECT * FROM {_q(src)}"
 
     wanted = {
@@ -218,15 +217,22 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
         "imd_lookup": schema.IMD_LOOKUP_COLUMNS,
     }[kind]
     cols = [
-        f"CAST({_q(mapping[c])} AS VARCHAR) AS {_q(c)}" if c in mapping else f"NULL::VARCHAR AS {_q(c)}"
+        f"CAST({_q(mapping[c])} AS VARCHAR) AS {_q(c)}"
+        if c in mapping
+        else f"NULL::VARCHAR AS {_q(c)}"
         for c in wanted
     ]
-    con.execute(
-        f"CREATE TEMP TABLE {_q(table)} AS SELECT {', '.join(cols)}, _row "
-        f"FROM ({select_src}) ORDER BY {order}"
-    )
-    con.execute(f"DROP TABLE {_q(src)}")
-    n = con.execute(f"SELECT count(*) FROM {_q(table)}").fetchone()
+    if fmt == "csv":
+        con.execute(
+            f"CREATE TEMP TABLE {_q(table)} AS SELECT {', '.join(cols)}, _row FROM ({select_src})"
+        )
+        con.execute(f"DROP TABLE {_q(src)}")
+    else:
+        con.execute(
+            f"CREATE TEMP VIEW {_q(table)} AS SELECT {', '.join(cols)}, _row FROM ({select_src})"
+        )
+    counted = _q(table) if fmt == "csv" else f"read_parquet({_lit(str(path))})"  # metadata only
+    n = con.execute(f"SELECT count(*) FROM {counted}").fetchone()
     rows = int(n[0]) if n else 0
     if rows == 0 and n_bad == 0:
         raise InputFileError(str(path), "has a header but no data rows")

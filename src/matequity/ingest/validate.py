@@ -64,13 +64,18 @@ def validate(
     """Typed values plus ``reason``/``reasons`` for every row of ``raw``."""
     c = clean_raw(raw)
     cols = list(schema.BIRTH_FIELD_NAMES)
-    c = c.mutate(
-        _n_id=c._row.count().over(ibis.window(group_by=c.baby_id)),
-        _n_exact=c._row.count().over(ibis.window(group_by=[c[k] for k in cols])),
+    c = c.mutate(_n_id=c._row.count().over(ibis.window(group_by=c.baby_id)))
+    # exact-repeat detection needs windows over every column: only for the (rare)
+    # rows whose baby_id is shared, then joined back
+    d = c.filter(c._n_id > 1)
+    d = d.select(
+        _drow=d._row,
+        _n_exact=d._row.count().over(ibis.window(group_by=[d[k] for k in cols])),
         _rn_exact=ibis.row_number().over(
-            ibis.window(group_by=[c[k] for k in cols], order_by=c._row)
+            ibis.window(group_by=[d[k] for k in cols], order_by=d._row)
         ),
     )
+    c = c.left_join(d, c._row == d._drow).drop("_drow")
 
     typed: dict[str, ir.Value] = {
         "baby_id": c.baby_id,
@@ -97,7 +102,7 @@ def validate(
 
     cond: dict[str, ir.BooleanValue] = {
         "missing_baby_id": t.baby_id.isnull(),
-        "duplicate_baby_id": t._n_id > t._n_exact,
+        "duplicate_baby_id": t._n_exact.notnull() & (t._n_id > t._n_exact),
         "duplicate_row": (t._n_id == t._n_exact) & (t._rn_exact > 0),
         "baby_id_already_loaded": t.baby_id.isin(loaded_ids),
         "missing_delivery_id": t.delivery_id.isnull(),
@@ -130,7 +135,9 @@ def validate(
     ordered = [(code, cond[code]) for code in REASON_CODES if code in cond]
     # NULL comparisons are "not failed": coalesce every condition to False
     ordered = [(code, e.fill_null(False)) for code, e in ordered]
-    reason = ibis.cases(*[(e, ibis.literal(code)) for code, e in ordered], else_=ibis.null("string"))
+    reason = ibis.cases(
+        *[(e, ibis.literal(code)) for code, e in ordered], else_=ibis.null("string")
+    )
     reasons = ibis.literal("")
     for code, e in ordered:
         reasons = reasons + ibis.cases((e, ibis.literal(code + ";")), else_=ibis.literal(""))
@@ -143,28 +150,28 @@ def validate(
         **{k: p(k) for k in ints},
         "birthweight_g": bw,
     }
-    return t.select(
-        "_row",
-        **{k: out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
+    t = t.mutate(
+        **{f"_out_{k}": out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
         reason=reason,
         reasons=reasons.re_replace(";$", ""),
-        **{f"raw_{k}": t[k] for k in cols},
+    )
+    # raw text is kept only for quarantined rows (accepted rows are in the typed columns)
+    return t.select(
+        "_row",
+        **{k: t[f"_out_{k}"] for k in TYPED_COLUMNS},
+        reason=t.reason,
+        reasons=t.reasons,
+        **{
+            f"raw_{k}": ibis.cases((t.reason.notnull(), t[k]), else_=ibis.null("string"))
+            for k in cols
+        },
     )
 
 
-def type_failures(raw: ir.Table) -> ir.Table:
-    """One row of counts: for each typed column, how many values are present and
-    how many of those parse. Used to refuse a file whose column is wrong
-    throughout (aggregates only; no record leaves the engine)."""
-    c = clean_raw(raw)
-    parsers = {
-        "birth_date": parse.parse_date,
-        "death_date": parse.parse_date,
-        "outcome": parse.parse_outcome,
-        **{col: parse.parse_int for _s, col, _r in INTEGER_FIELD_REASONS},
-    }
-    aggs: dict[str, ir.Scalar] = {}
-    for col, fn in parsers.items():
-        aggs[f"{col}__present"] = c[col].count()
-        aggs[f"{col}__parsed"] = fn(c[col]).count()
-    return c.aggregate(**aggs)
+#: for each column parsed to a type: the reason code of a value that does not parse
+PARSE_REASONS: dict[str, str] = {
+    "birth_date": "unparseable_birth_date",
+    "death_date": "unparseable_death_date",
+    "outcome": "invalid_outcome",
+    **{col: f"invalid_{short}" for short, col, _r in INTEGER_FIELD_REASONS},
+}

@@ -28,4 +28,3 @@ class Measure:
     source: str
     numerator_text: str
     denominator_text: str
-

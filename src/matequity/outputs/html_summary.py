@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 
 from matequity import __version__
-from matequity.measures.catalogue import MEASURES, BY_NAME
+from matequity.measures.catalogue import BY_NAME, MEASURES
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("matequity.outputs", "templates"),
@@ -53,9 +53,11 @@ def rate_table(rates: pd.DataFrame, measure: str, by: str) -> Table:
     part = rates[rates["measure"] == measure]
     rows = [
         [
-            str(r[by]), f"{int(r['numerator']):,}", f"{int(r['denominator']):,}",
-            _fmt(r["value"]), f"{_fmt(r['lower_95'])} to {_fmt(r['upper_95'])}"
-            if not pd.isna(r["value"]) else "",
+            str(r[by]),
+            f"{int(r['numerator']):,}",
+            f"{int(r['denominator']):,}",
+            _fmt(r["value"]),
+            f"{_fmt(r['lower_95'])} to {_fmt(r['upper_95'])}" if not pd.isna(r["value"]) else "",
         ]
         for _, r in part.iterrows()
     ]
@@ -79,10 +81,17 @@ def render(
     sections: list[Section],
 ) -> Path:
     html = _ENV.get_template("summary.html.j2").render(
-        title=title, source=source, period=period, grouping=grouping, disclosure=disclosure,
-        version=__version__, generated=dt.date.today().isoformat(),
-        loads=loads.to_dict("records"), reasons=reasons.to_dict("records"),
-        measures=MEASURES, sections=sections,
+        title=title,
+        source=source,
+        period=period,
+        grouping=grouping,
+        disclosure=disclosure,
+        version=__version__,
+        generated=dt.date.today().isoformat(),
+        loads=loads.to_dict("records"),
+        reasons=reasons.to_dict("records"),
+        measures=MEASURES,
+        sections=sections,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

@@ -72,8 +72,11 @@ def run(
     step("ingesting into the embedded DuckDB store")
     ingest(
         store_path,
-        [data / synth_write.ORGANISATIONS_FILE, data / synth_write.IMD_LOOKUP_FILE,
-         data / synth_write.BIRTHS_FILE],
+        [
+            data / synth_write.ORGANISATIONS_FILE,
+            data / synth_write.IMD_LOOKUP_FILE,
+            data / synth_write.BIRTHS_FILE,
+        ],
         on_step=step,
     )
     engine = duckdb_engine(store_path)
@@ -94,21 +97,47 @@ def run(
     written.append(write_counts(trend, tables_dir / "rates_england_by_year.csv"))
 
     eng = [
-        hs.Block(m.title, [hs.rate_table(results[("england", by)], m.name, by)
-                           for by in ("ethnic_group", "imd_quintile")])
+        hs.Block(
+            m.title,
+            [
+                hs.rate_table(results[("england", by)], m.name, by)
+                for by in ("ethnic_group", "imd_quintile")
+            ],
+        )
         for m in MEASURES
     ]
     sections.append(hs.Section("England", eng))
     year_rows = [
-        [str(r["period"]), *[
-            hs._fmt(trend[(trend["measure"] == m.name) & (trend["period"] == r["period"])]
-                    ["value"].iloc[0]) for m in MEASURES
-        ]]
+        [
+            str(r["period"]),
+            *[
+                hs._fmt(
+                    trend[(trend["measure"] == m.name) & (trend["period"] == r["period"])][
+                        "value"
+                    ].iloc[0]
+                )
+                for m in MEASURES
+            ],
+        ]
         for _, r in trend[["period"]].drop_duplicates().iterrows()
     ]
-    sections.append(hs.Section("England by year", [hs.Block("", [hs.Table(
-        "Each measure by year of birth", ["Year", *[m.title for m in MEASURES]], year_rows
-    )])]))
+    sections.append(
+        hs.Section(
+            "England by year",
+            [
+                hs.Block(
+                    "",
+                    [
+                        hs.Table(
+                            "Each measure by year of birth",
+                            ["Year", *[m.title for m in MEASURES]],
+                            year_rows,
+                        )
+                    ],
+                )
+            ],
+        )
+    )
     lm_blocks = []
     for by in ("ethnic_group", "imd_quintile"):
         df = results[("lmns", by)]
@@ -117,10 +146,15 @@ def run(
                 lm_blocks.append(hs.Block(f"{name} ({code})", []))
             blk = next(b for b in lm_blocks if b.title == f"{name} ({code})")
             blk.tables.extend(hs.rate_table(part, m.name, by) for m in MEASURES)
-    sections.append(hs.Section(
-        "Local maternity and neonatal systems", lm_blocks, collapsible=True,
-        intro="Each LMNS's measures by ethnic group and by IMD quintile (births by site of birth).",
-    ))
+    sections.append(
+        hs.Section(
+            "Local maternity and neonatal systems",
+            lm_blocks,
+            collapsible=True,
+            intro="Each LMNS's measures by ethnic group and by IMD quintile "
+            "(births by site of birth).",
+        )
+    )
 
     con = store_mod.connect(store_path, read_only=True)
     try:

@@ -47,7 +47,9 @@ def add_rates(
     n = len(out)
     x = pd.to_numeric(out[numerator], errors="coerce").to_numpy(dtype=float)
     d = pd.to_numeric(out[denominator], errors="coerce").to_numpy(dtype=float)
-    stat = np.asarray(statistic if isinstance(statistic, pd.Series) else [statistic] * n, dtype=object)
+    stat = np.asarray(
+        statistic if isinstance(statistic, pd.Series) else [statistic] * n, dtype=object
+    )
     mult = np.asarray(
         multiplier if isinstance(multiplier, pd.Series) else [multiplier] * n, dtype=float
     )

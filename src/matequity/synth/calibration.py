@@ -14,24 +14,56 @@ from dataclasses import dataclass, field
 #: Surveillance reports and University of Leicester releases. 2015, 2017, 2018:
 #: interpolated between published years; 2024: 2023 carried forward.
 STILLBIRTH_PER_1000: dict[int, float] = {
-    2013: 4.20, 2014: 4.05, 2015: 3.99, 2016: 3.93, 2017: 3.74, 2018: 3.54,
-    2019: 3.35, 2020: 3.33, 2021: 3.54, 2022: 3.35, 2023: 3.22, 2024: 3.22, 2025: 3.15,
+    2013: 4.20,
+    2014: 4.05,
+    2015: 3.99,
+    2016: 3.93,
+    2017: 3.74,
+    2018: 3.54,
+    2019: 3.35,
+    2020: 3.33,
+    2021: 3.54,
+    2022: 3.35,
+    2023: 3.22,
+    2024: 3.22,
+    2025: 3.15,
 }
 
 #: MBRRACE-UK neonatal mortality per 1,000 live births (>= 24 weeks): 2013 1.84,
 #: 2016 1.72, 2020 1.53, 2021 1.65, 2022 1.69, 2023 1.63 (same sources);
 #: other years interpolated or carried.
 NEONATAL_PER_1000: dict[int, float] = {
-    2013: 1.84, 2014: 1.80, 2015: 1.76, 2016: 1.72, 2017: 1.67, 2018: 1.62,
-    2019: 1.58, 2020: 1.53, 2021: 1.65, 2022: 1.69, 2023: 1.63, 2024: 1.63, 2025: 1.60,
+    2013: 1.84,
+    2014: 1.80,
+    2015: 1.76,
+    2016: 1.72,
+    2017: 1.67,
+    2018: 1.62,
+    2019: 1.58,
+    2020: 1.53,
+    2021: 1.65,
+    2022: 1.69,
+    2023: 1.63,
+    2024: 1.63,
+    2025: 1.60,
 }
 
 #: Births in England per year (approximately the ONS Births in England and Wales
 #: series for England, rounded; the brief asks for 560-650k a year).
 BIRTHS_PER_YEAR: dict[int, int] = {
-    2013: 664_000, 2014: 661_000, 2015: 664_000, 2016: 663_000, 2017: 646_000,
-    2018: 626_000, 2019: 611_000, 2020: 586_000, 2021: 595_000, 2022: 578_000,
-    2023: 563_000, 2024: 565_000, 2025: 560_000,
+    2013: 664_000,
+    2014: 661_000,
+    2015: 664_000,
+    2016: 663_000,
+    2017: 646_000,
+    2018: 626_000,
+    2019: 611_000,
+    2020: 586_000,
+    2021: 595_000,
+    2022: 578_000,
+    2023: 563_000,
+    2024: 565_000,
+    2025: 560_000,
 }
 
 #: Maternal deaths per 100,000 maternities: MBRRACE-UK 2021-23, 254/2,004,184 = 12.67.
@@ -126,7 +158,16 @@ CODES_IN_GROUP: dict[str, tuple[tuple[str, float, float], ...]] = {
 #: Share of births in each IMD decile (1 = most deprived): more births in deprived
 #: areas. ASSUMPTION shaped on MSDS births by Rank_IMD_Decile.
 DECILE_SHARES: tuple[float, ...] = (
-    0.130, 0.120, 0.110, 0.102, 0.098, 0.093, 0.089, 0.087, 0.086, 0.085
+    0.130,
+    0.120,
+    0.110,
+    0.102,
+    0.098,
+    0.093,
+    0.089,
+    0.087,
+    0.086,
+    0.085,
 )
 
 

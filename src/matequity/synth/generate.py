@@ -36,8 +36,13 @@ from matequity.synth.calibration import (
 
 EPOCH = dt.date(1970, 1, 1)
 DEFECT_REASONS = (
-    "unknown_ethnic_code", "gestation_out_of_range", "unknown_site", "duplicate_baby_id",
-    "birthweight_out_of_range", "death_before_birth", "invalid_outcome",
+    "unknown_ethnic_code",
+    "gestation_out_of_range",
+    "unknown_site",
+    "duplicate_baby_id",
+    "birthweight_out_of_range",
+    "death_before_birth",
+    "invalid_outcome",
 )
 
 
@@ -90,7 +95,8 @@ def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 def _age_rr(age: np.ndarray) -> np.ndarray:
     return np.select(
-        [age < 20, age < 35, age < 40], [AGE_RR["<20"], AGE_RR["20-34"], AGE_RR["35-39"]],
+        [age < 20, age < 35, age < 40],
+        [AGE_RR["<20"], AGE_RR["20-34"], AGE_RR["35-39"]],
         AGE_RR["40+"],
     )
 
@@ -122,8 +128,16 @@ def generate(
     baby_offset = delivery_offset = 0
     for y, ys in zip(years, year_seeds, strict=True):
         t, truth, nb, nd = _year(
-            np.random.default_rng(ys), y, cal, scale, geo, site_p, site_codes, episodes,
-            baby_offset, delivery_offset,
+            np.random.default_rng(ys),
+            y,
+            cal,
+            scale,
+            geo,
+            site_p,
+            site_codes,
+            episodes,
+            baby_offset,
+            delivery_offset,
         )
         tables.append(t)
         truths.append(truth)
@@ -143,13 +157,15 @@ def generate(
 def _lsoa_lookup() -> pd.DataFrame:
     rows = [
         (f"SYN{ri}{d:02d}{k:03d}", d)
-        for ri in range(len(REGIONS)) for d in range(1, 11) for k in range(40)
+        for ri in range(len(REGIONS))
+        for d in range(1, 11)
+        for k in range(40)
     ]
     return pd.DataFrame(rows, columns=["lsoa_code", "imd_decile"])
 
 
 def _episodes(rng, years, per_year, site_p, orgs) -> pd.DataFrame:
-    n = int(round(per_year * len(years)))
+    n = round(per_year * len(years))
     rows = []
     ors = (1.5, 2.0, 3.0)
     for i in range(n):
@@ -160,18 +176,23 @@ def _episodes(rng, years, per_year, site_p, orgs) -> pd.DataFrame:
         months = int(rng.integers(3, 10))
         em, ey = (m - 1 + months) % 12 + 1, y + (m - 1 + months) // 12
         end = dt.date(ey, em, 1) - dt.timedelta(days=1)
-        rows.append({
-            "site_code": orgs.site_code.iloc[s], "start": start, "end": end,
-            "odds_ratio": ors[i % 3], "outcomes": "term stillbirth; term neonatal death",
-        })
+        rows.append(
+            {
+                "site_code": orgs.site_code.iloc[s],
+                "start": start,
+                "end": end,
+                "odds_ratio": ors[i % 3],
+                "outcomes": "term stillbirth; term neonatal death",
+            }
+        )
     return pd.DataFrame(rows, columns=["site_code", "start", "end", "odds_ratio", "outcomes"])
 
 
 def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off):
     defs = DEFINITIONS
-    n_babies = int(round(cal.births_per_year[year] * scale))
+    n_babies = round(cal.births_per_year[year] * scale)
     twin = cal.twin_delivery_share
-    nd = int(round(n_babies / (1 + twin)))
+    nd = round(n_babies / (1 + twin))
     # --- deliveries -------------------------------------------------------
     site = rng.choice(len(site_p), size=nd, p=site_p)
     region = geo.site_region[site]
@@ -192,7 +213,8 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     true_code = code_names[group, sub]
     z = (
         np.array([r.deprivation_shift for r in REGIONS])[region]
-        + code_shift[group, sub] + rng.normal(0, 1, nd)
+        + code_shift[group, sub]
+        + rng.normal(0, 1, nd)
     )
     cuts = np.quantile(z, 1 - np.cumsum(DECILE_SHARES)[:-1])
     decile = 1 + (z[:, None] < cuts[None, :]).sum(axis=1)
@@ -217,11 +239,15 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     ndays = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
     bdate = start + rng.integers(0, ndays, nd)
     booking_early = rng.random(nd) < _expit(
-        _logit(np.array([cal.booked_by_10_weeks]))[0] + 0.35 - 0.6 * dep
-        - 0.5 * (group == 3) - 0.2 * (group == 2)
+        _logit(np.array([cal.booked_by_10_weeks]))[0]
+        + 0.35
+        - 0.6 * dep
+        - 0.5 * (group == 3)
+        - 0.2 * (group == 2)
     )
     booking = np.where(
-        booking_early, rng.integers(42, 71, nd),
+        booking_early,
+        rng.integers(42, 71, nd),
         np.minimum(71 + np.floor(rng.exponential(28, nd)), gest),
     ).astype(float)
     booking[rng.random(nd) < 0.02] = np.nan
@@ -230,9 +256,7 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     age_l = np.log(_age_rr(age))
     lp_md = lrr(GROUP_RISK.maternal_death, 0) + np.log(DEPRIVATION_RR["maternal_death"]) * dep
     lp_md += age_l * 1.5
-    md = rng.random(nd) < _expit(
-        solve_intercept(lp_md, cal.maternal_deaths_per_100k / 1e5) + lp_md
-    )
+    md = rng.random(nd) < _expit(solve_intercept(lp_md, cal.maternal_deaths_per_100k / 1e5) + lp_md)
     lp_smm = lrr(GROUP_RISK.smm, 0) + np.log(DEPRIVATION_RR["smm"]) * dep + age_l
     smm = rng.random(nd) < _expit(solve_intercept(lp_smm, cal.smm_per_1000 / 1e3) + lp_smm)
     # --- babies -----------------------------------------------------------
@@ -241,9 +265,7 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     g = gest[di]
     grp, dec, ag, tr, st = group[di], decile[di], age[di], trust[di], site[di]
     dep_b = (10 - dec) / 9
-    common = (
-        np.log(_age_rr(ag)) + geo.trust_effect[tr]
-    )
+    common = np.log(_age_rr(ag)) + geo.trust_effect[tr]
     twin_b = n_in[di] == 2
     # episodes: term babies at the site within the window
     ep_or = np.ones(nb)
@@ -255,7 +277,8 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
         ep_or[hit] = e.odds_ratio
     viable = g >= defs.stillbirth_min_days
     lp_sb = (
-        common + np.log(np.array([GROUP_RISK.stillbirth[x] for x in BROAD_GROUPS]))[grp]
+        common
+        + np.log(np.array([GROUP_RISK.stillbirth[x] for x in BROAD_GROUPS]))[grp]
         + np.log(DEPRIVATION_RR["stillbirth"]) * dep_b
         + np.log(MULTIPLE_RR["stillbirth"]) * twin_b
         + np.select([g < 196, g < 259], [np.log(100.0), np.log(14.0)], 0.0)
@@ -265,7 +288,8 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     p_sb = np.where(viable, p_sb, 0.55)
     still = rng.random(nb) < p_sb
     lp_nn = (
-        common + np.log(np.array([GROUP_RISK.neonatal[x] for x in BROAD_GROUPS]))[grp]
+        common
+        + np.log(np.array([GROUP_RISK.neonatal[x] for x in BROAD_GROUPS]))[grp]
         + np.log(DEPRIVATION_RR["neonatal"]) * dep_b
         + np.log(MULTIPLE_RR["neonatal"]) * twin_b
         + np.select([g < 196, g < 259], [np.log(250.0), np.log(10.0)], 0.0)
@@ -275,7 +299,8 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     p_nn = np.where(viable, _expit(a_nn + lp_nn + np.log(ep_or)), 0.7)
     dies = ~still & (rng.random(nb) < p_nn)
     age_death = np.select(
-        [rng.random(nb) < 0.4, rng.random(nb) < 0.6], [0, rng.integers(1, 7, nb)],
+        [rng.random(nb) < 0.4, rng.random(nb) < 0.6],
+        [0, rng.integers(1, 7, nb)],
         rng.integers(7, 28, nb),
     )
     later = ~still & ~dies & (rng.random(nb) < 0.001)
@@ -315,46 +340,48 @@ def _year(rng, year, cal, scale, geo, site_p, site_codes, episodes, b_off, d_off
     baby_no = b_off + np.arange(nb)
     deliv_no = d_off + di
     mask_bw = bw_missing
-    t = pa.table({
-        "baby_id": _ids("B", baby_no),
-        "delivery_id": _ids("D", deliv_no),
-        "mother_id": _ids("M", deliv_no),
-        "site_code": pa.array(site_codes[st]),
-        "birth_date": _dates(bd),
-        "gestation_days": pa.array(g.astype("int32")),
-        "outcome": pa.array(np.where(still, "still", "live")),
-        "termination": pa.array(termination),
-        "death_date": pa.array((bd + age_death).astype("int32"), mask=~died).cast(pa.date32()),
-        "birthweight_g": pa.array(
-            np.where(bw_unknown, 9999, bw).astype("int32"), mask=mask_bw
-        ),
-        "sex": pa.array(sex, type=pa.string()),
-        "babies_in_delivery": pa.array(n_in[di].astype("int32")),
-        "ethnic_category": pa.array(rec, type=pa.string()),
-        "imd_decile": pa.array(np.nan_to_num(imd_rec).astype("int32"), mask=np.isnan(imd_rec)),
-        "lsoa_code": pa.array(lsoa, type=pa.string()),
-        "mother_age": pa.array(ag.astype("int32")),
-        "previous_births": pa.array(parity[di].astype("int32")),
-        "booking_gestation_days": pa.array(
-            np.nan_to_num(booking[di]).astype("int32"), mask=np.isnan(booking[di])
-        ),
-        "maternal_death": pa.array(md[di]),
-        "severe_maternal_morbidity": pa.array(smm[di]),
-    })
+    t = pa.table(
+        {
+            "baby_id": _ids("B", baby_no),
+            "delivery_id": _ids("D", deliv_no),
+            "mother_id": _ids("M", deliv_no),
+            "site_code": pa.array(site_codes[st]),
+            "birth_date": _dates(bd),
+            "gestation_days": pa.array(g.astype("int32")),
+            "outcome": pa.array(np.where(still, "still", "live")),
+            "termination": pa.array(termination),
+            "death_date": pa.array((bd + age_death).astype("int32"), mask=~died).cast(pa.date32()),
+            "birthweight_g": pa.array(np.where(bw_unknown, 9999, bw).astype("int32"), mask=mask_bw),
+            "sex": pa.array(sex, type=pa.string()),
+            "babies_in_delivery": pa.array(n_in[di].astype("int32")),
+            "ethnic_category": pa.array(rec, type=pa.string()),
+            "imd_decile": pa.array(np.nan_to_num(imd_rec).astype("int32"), mask=np.isnan(imd_rec)),
+            "lsoa_code": pa.array(lsoa, type=pa.string()),
+            "mother_age": pa.array(ag.astype("int32")),
+            "previous_births": pa.array(parity[di].astype("int32")),
+            "booking_gestation_days": pa.array(
+                np.nan_to_num(booking[di]).astype("int32"), mask=np.isnan(booking[di])
+            ),
+            "maternal_death": pa.array(md[di]),
+            "severe_maternal_morbidity": pa.array(smm[di]),
+        }
+    )
     # true counts by true broad group (before masking): the ground truth
     counted = ~termination
     sb = still & viable & counted
     tb = (viable & counted & ~still) | sb
     nnd = died & ~still & viable & counted & (age_death <= defs.neonatal_max_age_days)
     lb = viable & counted & ~still
-    truth = pd.DataFrame({
-        "year": year,
-        "true_ethnic_group": BROAD_GROUPS,
-        "total_births": np.bincount(grp[tb], minlength=5),
-        "stillbirths": np.bincount(grp[sb], minlength=5),
-        "live_births": np.bincount(grp[lb], minlength=5),
-        "neonatal_deaths": np.bincount(grp[nnd], minlength=5),
-    })
+    truth = pd.DataFrame(
+        {
+            "year": year,
+            "true_ethnic_group": BROAD_GROUPS,
+            "total_births": np.bincount(grp[tb], minlength=5),
+            "stillbirths": np.bincount(grp[sb], minlength=5),
+            "live_births": np.bincount(grp[lb], minlength=5),
+            "neonatal_deaths": np.bincount(grp[nnd], minlength=5),
+        }
+    )
     return t, truth, nb, nd
 
 

@@ -58,16 +58,18 @@ def build(rng: np.random.Generator, trust_sd: float, total_births: float) -> Geo
             lmns_name = f"{region.name} LMNS {lmns_of_trust[ti] + 1} (synthetic)"
             trust_code = f"R{_letters(t_index)}"
             for si in range(int(n_sites[ti])):
-                rows.append({
-                    "site_code": f"{trust_code}{si + 1:02d}",
-                    "site_name": f"Synthetic Hospital {t_index + 1:03d}-{si + 1}",
-                    "trust_code": trust_code,
-                    "trust_name": f"Synthetic NHS Trust {t_index + 1:03d}",
-                    "lmns_code": lmns_code,
-                    "lmns_name": lmns_name,
-                    "region_code": region.code,
-                    "region_name": region.name,
-                })
+                rows.append(
+                    {
+                        "site_code": f"{trust_code}{si + 1:02d}",
+                        "site_name": f"Synthetic Hospital {t_index + 1:03d}-{si + 1}",
+                        "trust_code": trust_code,
+                        "trust_name": f"Synthetic NHS Trust {t_index + 1:03d}",
+                        "lmns_code": lmns_code,
+                        "lmns_name": lmns_name,
+                        "region_code": region.code,
+                        "region_name": region.name,
+                    }
+                )
                 site_region.append(ri)
                 site_trust.append(t_index)
                 site_weight.append(sizes[k])
