@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matequity.engine import derive
+from matequity.ingest.validate import TYPED_COLUMNS
 from matequity.model import age, deprivation, ethnicity
 from matequity.model.definitions import BIRTH_CLASSES
 
@@ -118,28 +119,7 @@ def babies(draw):
 def run_derive(rows: list[dict], grouping: str = "msds") -> pd.DataFrame:
     con = ibis.duckdb.connect()
     df = pd.DataFrame(rows)
-    schema = {
-        "baby_id": "string",
-        "delivery_id": "string",
-        "mother_id": "string",
-        "site_code": "string",
-        "birth_date": "date",
-        "gestation_days": "int32",
-        "outcome": "string",
-        "termination": "boolean",
-        "death_date": "date",
-        "birthweight_g": "int32",
-        "sex": "string",
-        "babies_in_delivery": "int32",
-        "ethnic_category": "string",
-        "imd_decile": "int32",
-        "lsoa_code": "string",
-        "mother_age": "int32",
-        "previous_births": "int32",
-        "booking_gestation_days": "int32",
-        "maternal_death": "boolean",
-        "severe_maternal_morbidity": "boolean",
-    }
+    schema = TYPED_COLUMNS
     b = con.create_table("babies", ibis.memtable(df, schema=schema))
     o = con.create_table("organisations", ORGS)
     lk = con.create_table("imd_lookup", LOOKUP)
@@ -186,67 +166,45 @@ def test_labels_match_reference(rows):
         assert got["age_band"] == age.age_band(r["mother_age"])
 
 
+def typed_baby(**over) -> dict:
+    """One valid typed baby, with some fields replaced."""
+    row = dict(
+        baby_id="b",
+        delivery_id="d",
+        mother_id="m",
+        site_code="S1",
+        birth_date=dt.date(2024, 3, 1),
+        gestation_days=280,
+        outcome="live",
+        termination=False,
+        death_date=None,
+        birthweight_g=3000,
+        sex="male",
+        babies_in_delivery=1,
+        ethnic_category="A",
+        imd_decile=5,
+        lsoa_code=None,
+        mother_age=30,
+        previous_births=0,
+        booking_gestation_days=60,
+        maternal_death=False,
+        severe_maternal_morbidity=False,
+    )
+    row.update(over)
+    return row
+
+
 def test_chinese_grouped_by_publication_convention():
-    rows = [
-        dict(
-            baby_id="b1",
-            delivery_id="d1",
-            mother_id="m",
-            site_code="S1",
-            birth_date=dt.date(2024, 1, 1),
-            gestation_days=280,
-            outcome="live",
-            termination=False,
-            death_date=None,
-            birthweight_g=3000,
-            sex="male",
-            babies_in_delivery=1,
-            ethnic_category="R",
-            imd_decile=1,
-            lsoa_code=None,
-            mother_age=30,
-            previous_births=0,
-            booking_gestation_days=60,
-            maternal_death=False,
-            severe_maternal_morbidity=False,
-        )
-    ]
+    rows = [typed_baby(ethnic_category="R", imd_decile=1)]
     assert run_derive(rows, "msds")["ethnic_group"].iloc[0] == "Any other ethnic group"
     assert run_derive(rows, "ons")["ethnic_group"].iloc[0] == "Asian or Asian British"
     assert run_derive(rows)["imd_decile_label"].iloc[0] == "1 (most deprived)"
     assert run_derive(rows)["imd_quintile"].iloc[0] == "1 (most deprived)"
 
 
-@pytest.mark.parametrize(
-    ("days", "expected"),
-    [(0, 1), (27, 1), (28, 0)],
-)
+@pytest.mark.parametrize(("days", "expected"), [(0, 1), (27, 1), (28, 0)])
 def test_neonatal_boundary_28_completed_days(days, expected):
-    bd = dt.date(2024, 3, 1)
-    rows = [
-        dict(
-            baby_id="b",
-            delivery_id="d",
-            mother_id="m",
-            site_code="S1",
-            birth_date=bd,
-            gestation_days=280,
-            outcome="live",
-            termination=False,
-            death_date=bd + dt.timedelta(days=days),
-            birthweight_g=3000,
-            sex="male",
-            babies_in_delivery=1,
-            ethnic_category="A",
-            imd_decile=5,
-            lsoa_code=None,
-            mother_age=30,
-            previous_births=0,
-            booking_gestation_days=60,
-            maternal_death=False,
-            severe_maternal_morbidity=False,
-        )
-    ]
+    rows = [typed_baby(death_date=dt.date(2024, 3, 1) + dt.timedelta(days=days))]
     assert run_derive(rows)["neonatal_death"].iloc[0] == expected
 
 

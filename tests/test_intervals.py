@@ -198,6 +198,19 @@ RATE_E3 = [
 ]
 
 
+def assert_matches(out: pd.DataFrame, ref: pd.DataFrame, scale: float) -> None:
+    """Every computed column equals the reference column times ``scale``."""
+    pairs = {
+        "value": "v",
+        "lower_95": "l95",
+        "upper_95": "u95",
+        "lower_99_8": "l998",
+        "upper_99_8": "u998",
+    }
+    for col, r in pairs.items():
+        np.testing.assert_allclose(out[col], ref[r] * scale, rtol=1e-9)
+
+
 def test_z_values():
     assert z_value(95) == pytest.approx(1.959964, abs=1e-6)
     assert z_value(0.998) == pytest.approx(3.090232, abs=1e-6)
@@ -238,14 +251,7 @@ def test_phe_proportion_e2(mult):
         PROPORTION_E2, columns=["numerator", "denominator", "v", "l95", "u95", "l998", "u998"]
     )
     out = add_rates(df, "proportion", mult, levels=("95", "99_8"))
-    for col, ref in (
-        ("value", "v"),
-        ("lower_95", "l95"),
-        ("upper_95", "u95"),
-        ("lower_99_8", "l998"),
-        ("upper_99_8", "u998"),
-    ):
-        np.testing.assert_allclose(out[col], df[ref] * mult, rtol=1e-9)
+    assert_matches(out, df, mult)
     assert set(out["method"]) == {"Wilson"}
 
 
@@ -256,14 +262,7 @@ def test_phe_rate_e3(mult):
     )
     out = add_rates(df, "rate", mult, levels=("95", "99_8"))
     scale = mult / 100
-    for col, ref in (
-        ("value", "v"),
-        ("lower_95", "l95"),
-        ("upper_95", "u95"),
-        ("lower_99_8", "l998"),
-        ("upper_99_8", "u998"),
-    ):
-        np.testing.assert_allclose(out[col], df[ref] * scale, rtol=1e-9)
+    assert_matches(out, df, scale)
     assert list(out["method"]) == list(df["m"])
 
 

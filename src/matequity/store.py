@@ -78,3 +78,12 @@ def reasons_table(con: duckdb.DuckDBPyConnection):
     ).df()
     df["description"] = df["reason"].map(DESCRIPTIONS)
     return df
+
+
+def audit(path: str | Path):
+    """(loads, reasons) of the store at ``path``, opened read-only."""
+    con = connect(path, read_only=True)
+    try:
+        return loads_table(con), reasons_table(con)
+    finally:
+        con.close()

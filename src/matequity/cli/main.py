@@ -359,12 +359,7 @@ def reconciliation(
 
     if not store.exists():
         raise UserError(f"{store}: no such store")
-    con = store_mod.connect(store, read_only=True)
-    try:
-        loads = store_mod.loads_table(con)
-        reasons = store_mod.reasons_table(con)
-    finally:
-        con.close()
+    loads, reasons = store_mod.audit(store)
     t = Table(title="Loads")
     for c in ("load_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_quarantined"):
         t.add_column(c)

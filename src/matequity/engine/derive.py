@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 
 from matequity.model import age, deprivation, ethnicity
 from matequity.model.definitions import DEFINITIONS, PerinatalDefinitions
+from matequity.model.schema import ORGANISATION_COLUMNS
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -135,16 +136,7 @@ def babies_derived(
     defs: PerinatalDefinitions = DEFINITIONS,
 ) -> ir.Table:
     """One row per baby with hierarchy, labels, ``birth_class`` and 0/1 flags."""
-    orgs = organisations.select(
-        "site_code",
-        "site_name",
-        "trust_code",
-        "trust_name",
-        "lmns_code",
-        "lmns_name",
-        "region_code",
-        "region_name",
-    )
+    orgs = organisations.select(*ORGANISATION_COLUMNS)
     look = imd_lookup.select(_lsoa="lsoa_code", _lookup_decile="imd_decile")
     b = babies.left_join(orgs, "site_code").left_join(look, babies.lsoa_code == look._lsoa)
     b = b.mutate(_imd=ibis.coalesce(b.imd_decile, b._lookup_decile.cast("int32")))
@@ -177,13 +169,7 @@ def babies_derived(
     term_live_weighed = live & term & bw.notnull()
     return b.select(
         *babies.columns,
-        "site_name",
-        "trust_code",
-        "trust_name",
-        "lmns_code",
-        "lmns_name",
-        "region_code",
-        "region_name",
+        *ORGANISATION_COLUMNS[1:],
         imd_decile_resolved=b._imd,
         ethnic_group=ethnic_group(b.ethnic_category, grouping),
         ethnic_category_label=ethnic_category_label(b.ethnic_category),
@@ -206,14 +192,7 @@ def babies_derived(
 
 
 _CARRIED = (
-    "site_code",
-    "site_name",
-    "trust_code",
-    "trust_name",
-    "lmns_code",
-    "lmns_name",
-    "region_code",
-    "region_name",
+    *ORGANISATION_COLUMNS,
     "ethnic_group",
     "ethnic_category_label",
     "imd_decile_label",

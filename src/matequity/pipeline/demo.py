@@ -156,12 +156,7 @@ def run(
         )
     )
 
-    con = store_mod.connect(store_path, read_only=True)
-    try:
-        loads = store_mod.loads_table(con)
-        reasons = store_mod.reasons_table(con)
-    finally:
-        con.close()
+    loads, reasons = store_mod.audit(store_path)
     summary = hs.render(
         out / "summary.html",
         title="matequity: equity summary for a synthetic England",
