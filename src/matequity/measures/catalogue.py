@@ -125,6 +125,7 @@ MEASURES: tuple[Measure, ...] = (
         "NHS England Maternity Services Monthly Statistics (GestAgeFormalAntenatalBookingGroup)",
         "maternities booked at or before 70 days (10+0 weeks)",
         "maternities with a recorded booking gestation",
+        higher_is_better=True,
     ),
 )
 

@@ -28,3 +28,5 @@ class Measure:
     source: str
     numerator_text: str
     denominator_text: str
+    #: True where a higher value is better (e.g. early booking); mortality is False
+    higher_is_better: bool = False
