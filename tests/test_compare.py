@@ -18,8 +18,14 @@ def table(rows):
 
 
 def test_best_reference_and_excess_events():
-    df = table([("X", "White", 30, 10000), ("X", "Black", 14, 2000), ("X", "Asian", 12, 3000),
-                ("X", "Not known", 1, 100)])
+    df = table(
+        [
+            ("X", "White", 30, 10000),
+            ("X", "Black", 14, 2000),
+            ("X", "Asian", 12, 3000),
+            ("X", "Not known", 1, 100),
+        ]
+    )
     out = compare(df, "group", statistic="rate", multiplier=1000).set_index("group")
     # best = lowest rate among known groups with >= 10 events: White 3.0 per 1,000
     assert (out["reference"] == "White").all()
@@ -60,8 +66,14 @@ def test_katz_risk_ratio_matches_statsmodels():
 
 
 def test_higher_is_better_picks_the_highest():
-    df = pd.DataFrame({"measure": "booked_by_10_weeks", "group": ["A", "B"],
-                       "numerator": [600, 400], "denominator": [1000, 1000]})
+    df = pd.DataFrame(
+        {
+            "measure": "booked_by_10_weeks",
+            "group": ["A", "B"],
+            "numerator": [600, 400],
+            "denominator": [1000, 1000],
+        }
+    )
     out = compare(df, "group")
     assert (out["reference"] == "A").all()
 
@@ -73,8 +85,11 @@ def test_named_reference_missing_is_a_user_error():
 
 
 @given(
-    a=st.integers(1, 500), n1=st.integers(1000, 100000),
-    c=st.integers(1, 500), n0=st.integers(1000, 100000), k=st.integers(2, 5),
+    a=st.integers(1, 500),
+    n1=st.integers(1000, 100000),
+    c=st.integers(1, 500),
+    n0=st.integers(1000, 100000),
+    k=st.integers(2, 5),
 )
 def test_merging_equal_rate_groups_leaves_ratio_unchanged(a, n1, c, n0, k):
     """Splitting the compared group into k parts with the same rate leaves each

@@ -40,16 +40,20 @@ def test_phe_proportion_limits_e8(n, expected):
 
 def test_wilson_inverse_unit_cases_e11():
     assert wilson_inverse(100000, 0.9, 0.95)[0] * 100 == pytest.approx(89.81406149030842, rel=1e-9)
-    assert wilson_inverse(300000, 0.85, 0.998)[1] * 1000 == pytest.approx(852.0145849882799, rel=1e-9)
+    assert wilson_inverse(300000, 0.85, 0.998)[1] * 1000 == pytest.approx(
+        852.0145849882799, rel=1e-9
+    )
 
 
 def test_poisson_means_against_phe_ratio_rows_e8():
     """PHE's bisection mu values for O = 1, 9, 10, 100, 684 (rel 1e-4: its bisection error)."""
-    rows = {1: (5.571644585, 0.025317898, 9.233410143, 0.001000547),
-            9: (17.08479966, 4.11537405, 22.65737951, 2.452425215),
-            10: (18.39035799, 4.795387629, 24.13397235, 2.960519925),
-            100: (121.6268111, 81.36400699, 134.9243187, 71.92139974),
-            684: (737.2376756, 633.6939776, 768.7368323, 606.0208883)}
+    rows = {
+        1: (5.571644585, 0.025317898, 9.233410143, 0.001000547),
+        9: (17.08479966, 4.11537405, 22.65737951, 2.452425215),
+        10: (18.39035799, 4.795387629, 24.13397235, 2.960519925),
+        100: (121.6268111, 81.36400699, 134.9243187, 71.92139974),
+        684: (737.2376756, 633.6939776, 768.7368323, 606.0208883),
+    }
     for o, (u95, l95, u998, l998) in rows.items():
         lo95, hi95 = poisson_mean_limits(o, 0.95)
         lo998, hi998 = poisson_mean_limits(o, 0.998)
@@ -61,15 +65,21 @@ def test_phe_rate_funnel_rows_e8():
     on the 95% lower limit for E events (3 x the 1-year population), the lower
     limit is E / population."""
     av = 116.1720835 / 1e5
-    for events, pop, limit in ((10, 5276.757672, 63.17010446), (159, 53290.17651, 99.45547842),
-                               (1360, 411529.9259, 110.158048)):
+    for events, pop, limit in (
+        (10, 5276.757672, 63.17010446),
+        (159, 53290.17651, 99.45547842),
+        (1360, 411529.9259, 110.158048),
+    ):
         # population on the limit = mu_upper(E) / av; our limit at that population
         pop = pop * 3
         lo, _hi = exact_limits("rate", [pop], av, 0.95)
         assert lo[0] * 1e5 == pytest.approx(limit, rel=1e-6)
         assert lo[0] * pop == pytest.approx(events, rel=1e-6)
-    for events, pop, limit in ((10, 1375.943768, 242.2579623), (159, 38806.26443, 136.5758874),
-                               (1360, 369759.5622, 122.6021934)):
+    for events, pop, limit in (
+        (10, 1375.943768, 242.2579623),
+        (159, 38806.26443, 136.5758874),
+        (1360, 369759.5622, 122.6021934),
+    ):
         _lo, hi = exact_limits("rate", [pop * 3], av, 0.95)
         assert hi[0] * 1e5 == pytest.approx(limit, rel=1e-6)
 
@@ -96,17 +106,24 @@ def test_funnelplotr_phi_and_tau2_e12():
 
 
 def test_phe_ratio_classification_examples_e8():
-    cases = [(8, 6.239860227, "within", "within"), (151, 106.4429719, "above", "above"),
-             (159, 232.9329036, "below", "below"), (150, 119.5695496, "above", "within"),
-             (0, 240.6273499, "below", "below")]
+    cases = [
+        (8, 6.239860227, "within", "within"),
+        (151, 106.4429719, "above", "above"),
+        (159, 232.9329036, "below", "below"),
+        (150, 119.5695496, "above", "within"),
+        (0, 240.6273499, "below", "below"),
+    ]
     for o, e, p95, p998 in cases:
         assert phe_position("ratio", [o], [e], 1.0, 0.95)[0] == p95
         assert phe_position("ratio", [o], [e], 1.0, 0.998)[0] == p998
 
 
 def test_phe_proportion_classification_examples_e8():
-    cases = [(35078.488, 41980, "above", "above"), (24803.6256, 31824, "below", "below"),
-             (50050.7443, 61921, "within", "within")]
+    cases = [
+        (35078.488, 41980, "above", "above"),
+        (24803.6256, 31824, "below", "below"),
+        (50050.7443, 61921, "within", "within"),
+    ]
     for o, n, p95, p998 in cases:
         assert phe_position("proportion", [o], [n], AV_PROP, 0.95)[0] == p95
         assert phe_position("proportion", [o], [n], AV_PROP, 0.998)[0] == p998
@@ -116,15 +133,18 @@ def test_funnel_table_and_overdispersion_choice():
     rng = np.random.default_rng(4)
     n = rng.integers(500, 8000, 60)
     p = np.clip(rng.normal(0.004, 0.0015, 60), 0.0005, None)  # overdispersed rates
-    df = pd.DataFrame({"unit": [f"u{i}" for i in range(60)], "numerator": rng.poisson(n * p),
-                       "denominator": n})
+    df = pd.DataFrame(
+        {"unit": [f"u{i}" for i in range(60)], "numerator": rng.poisson(n * p), "denominator": n}
+    )
     plain, disp = funnel(df, "rate", 1000, "none")
     adj, _ = funnel(df, "rate", 1000, "tau2")
     assert disp.phi > 1 and disp.tau2 > 0
     assert (adj["upper_95"] >= plain["upper_95"] - 1e-9).all()
     assert (adj["position_99_8"] != "within").sum() <= (plain["position_99_8"] != "within").sum()
     assert set(plain["position_95"]) <= {"above", "within", "below"}
-    assert plain["target"].iloc[0] == pytest.approx(df.numerator.sum() / df.denominator.sum() * 1000)
+    assert plain["target"].iloc[0] == pytest.approx(
+        df.numerator.sum() / df.denominator.sum() * 1000
+    )
     assert adj["limits"].iloc[0] == "overdispersed (tau2)"
 
 

@@ -37,8 +37,9 @@ def pick_reference(
     groups = part[by].astype(str)
     if reference != "best":
         return reference if (groups == reference).any() else None
-    known = part[~groups.isin(UNKNOWN_GROUPS) & (part["numerator"] >= min_events)
-                 & (part["denominator"] > 0)]
+    known = part[
+        ~groups.isin(UNKNOWN_GROUPS) & (part["numerator"] >= min_events) & (part["denominator"] > 0)
+    ]
     if known.empty:
         return None
     rate = known["numerator"] / known["denominator"]
@@ -107,7 +108,8 @@ def compare(
         part["excess_share"] = (a - expected) / total if total > 0 else np.nan
         part.loc[part[by].astype(str) == ref, ["excess_events", "excess_share"]] = 0.0
         part["method"] = np.where(
-            is_prop, "ratio: log Wald (Katz); difference: Newcombe hybrid score",
+            is_prop,
+            "ratio: log Wald (Katz); difference: Newcombe hybrid score",
             "ratio: log Wald (Poisson); difference: Wald (Poisson)",
         )
         parts.append(part)

@@ -13,13 +13,27 @@ from matequity.model import age, deprivation, ethnicity
 
 #: group labels that mean "not recorded": never a reference group, excluded from
 #: inequality summaries (their rates are reported beside the known groups)
-UNKNOWN_GROUPS: frozenset[str] = frozenset({
-    ethnicity.NOT_STATED, ethnicity.NOT_KNOWN, ethnicity.MISSING, deprivation.NOT_KNOWN,
-    age.NOT_KNOWN, age.OUTSIDE, "All",
-})
-RESULT_COLUMNS = frozenset({
-    "numerator", "denominator", "observed", "expected", "value", "method",
-})
+UNKNOWN_GROUPS: frozenset[str] = frozenset(
+    {
+        ethnicity.NOT_STATED,
+        ethnicity.NOT_KNOWN,
+        ethnicity.MISSING,
+        deprivation.NOT_KNOWN,
+        age.NOT_KNOWN,
+        age.OUTSIDE,
+        "All",
+    }
+)
+RESULT_COLUMNS = frozenset(
+    {
+        "numerator",
+        "denominator",
+        "observed",
+        "expected",
+        "value",
+        "method",
+    }
+)
 
 
 def frame_columns(df: pd.DataFrame, by: str | Sequence[str]) -> list[str]:
@@ -30,9 +44,9 @@ def frame_columns(df: pd.DataFrame, by: str | Sequence[str]) -> list[str]:
         if b not in df.columns:
             raise UserError(f"no column '{b}' in the table (columns: {', '.join(df.columns)})")
     return [
-        c for c in df.columns
-        if c not in by_cols and c not in RESULT_COLUMNS
-        and not c.startswith(("lower_", "upper_"))
+        c
+        for c in df.columns
+        if c not in by_cols and c not in RESULT_COLUMNS and not c.startswith(("lower_", "upper_"))
     ]
 
 
@@ -52,10 +66,16 @@ def measure_settings(
             raise UserError(
                 "the table's measures are not built in: give --statistic and --multiplier"
             )
-    stat = (pd.Series([statistic] * n, index=idx) if statistic
-            else df["measure"].map(lambda m: BY_NAME[m].statistic))
-    mult = (pd.Series([float(multiplier)] * n, index=idx) if multiplier
-            else df["measure"].map(lambda m: float(BY_NAME[m].multiplier)))
+    stat = (
+        pd.Series([statistic] * n, index=idx)
+        if statistic
+        else df["measure"].map(lambda m: BY_NAME[m].statistic)
+    )
+    mult = (
+        pd.Series([float(multiplier)] * n, index=idx)
+        if multiplier
+        else df["measure"].map(lambda m: float(BY_NAME[m].multiplier))
+    )
     if higher_is_better is not None:
         better = pd.Series([higher_is_better] * n, index=idx)
     elif "measure" in df.columns and df["measure"].isin(BY_NAME).all():

@@ -156,8 +156,10 @@ def funnel(
         overdispersion == "phi" and disp.phi > 1 or overdispersion == "tau2" and disp.tau2 > 0
     )
     out["limits"] = (
-        f"overdispersed ({overdispersion})" if adjusted
-        else "exact (no overdispersion adjustment)" if overdispersion == "none"
+        f"overdispersed ({overdispersion})"
+        if adjusted
+        else "exact (no overdispersion adjustment)"
+        if overdispersion == "none"
         else f"exact: {overdispersion} requested but no overdispersion was found"
     )
     return out, disp

@@ -51,7 +51,11 @@ def transform(statistic: str, o, n, target: float):
         if statistic == "ratio":
             return np.log(o / n) - np.log(target), 1 / np.sqrt(n), 0.0
         if statistic == "proportion":
-            return np.arcsin(np.sqrt(o / n)), 1 / (2 * np.sqrt(n)), float(np.arcsin(np.sqrt(target)))
+            return (
+                np.arcsin(np.sqrt(o / n)),
+                1 / (2 * np.sqrt(n)),
+                float(np.arcsin(np.sqrt(target))),
+            )
         if statistic == "rate":
             return np.sqrt(o / n), 1 / (2 * np.sqrt(n)), float(np.sqrt(target))
     raise ValueError(statistic)

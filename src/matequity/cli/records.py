@@ -1,0 +1,269 @@
+"""Commands on records: synth, ingest, counts, import-msds, export, reconciliation,
+measures, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from matequity.cli.app import (
+    EngineName,
+    Grouping,
+    Level,
+    Period,
+    _years,
+    app,
+    console,
+    user_errors,
+)
+from matequity.cli.progress import steps
+from matequity.errors import UserError
+
+
+@app.command()
+@user_errors
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic data to.")],
+    years: Annotated[str, typer.Option(help="Years of birth, e.g. 2015-2024.")] = "2015-2024",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    scale: Annotated[
+        float, typer.Option(help="Fraction of England's births (1 = ~600k a year).")
+    ] = 1.0,
+    episodes_per_year: Annotated[
+        float, typer.Option(help="Injected episodes of deteriorating care per year.")
+    ] = 2.0,
+    defects: Annotated[
+        bool, typer.Option(help="Inject a few invalid rows for ingest to quarantine.")
+    ] = True,
+) -> None:
+    """Write a calibrated synthetic England: births, organisations, LSOA->IMD lookup
+    and the ground truth (episodes, true counts, injected defects)."""
+    from matequity.synth import write as w
+    from matequity.synth.generate import generate
+
+    yrs = _years(years)
+    if not 0 < scale <= 2:
+        raise UserError("--scale must be above 0 and at most 2")
+    with steps("synth") as step:
+        step("generating")
+        res = generate(
+            yrs, seed=seed, scale=scale, episodes_per_year=episodes_per_year, defects=defects
+        )
+        step("writing")
+        paths = w.write(res, out, yrs, seed, scale)
+    console.print(f"{res.births.num_rows:,} births at {len(res.organisations)} sites -> {out}")
+    for k, p in paths.items():
+        console.print(f"  {k}: {p}")
+
+
+@app.command("ingest")
+@user_errors
+def ingest_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Births, organisations and LSOA->IMD files (CSV or Parquet)."),
+    ],
+    store: Annotated[
+        Path, typer.Option("--store", help="The DuckDB store file (created if absent).")
+    ],
+) -> None:
+    """Validate and load files into the store, all or nothing; print the reconciliation."""
+    from matequity.ingest.load import ingest
+
+    with steps("ingest") as step:
+        reports = ingest(store, files, on_step=step)
+    t = Table(title="Reconciliation: rows read = accepted + quarantined")
+    for col in ("file", "kind", "status", "read", "accepted", "quarantined"):
+        t.add_column(col, justify="right" if col in ("read", "accepted", "quarantined") else "left")
+    for r in reports:
+        t.add_row(
+            Path(r.file).name,
+            r.kind,
+            r.status,
+            f"{r.rows_read:,}",
+            f"{r.accepted:,}",
+            f"{r.quarantined:,}",
+        )
+    console.print(t)
+    reasons = [(Path(r.file).name, k, v) for r in reports for k, v in sorted(r.by_reason.items())]
+    if reasons:
+        q = Table(title="Quarantined rows by reason")
+        q.add_column("file")
+        q.add_column("reason")
+        q.add_column("rows", justify="right")
+        for f, k, v in reasons:
+            q.add_row(f, k, f"{v:,}")
+        console.print(q)
+    for r in reports:
+        if r.ignored_columns:
+            console.print(
+                f"{Path(r.file).name}: ignored columns not in the contract: "
+                f"{', '.join(r.ignored_columns)}"
+            )
+
+
+@app.command()
+@user_errors
+def counts(
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            help="DuckDB store file, or for --engine spark a folder from 'matequity export'.",
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    measure: Annotated[
+        list[str], typer.Option("--measure", help="Measure name (repeat); default all.")
+    ] = [],  # noqa: B006
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated breakdowns: ethnic_group, ethnic_category, "
+            "imd_decile, imd_quintile, age_band."
+        ),
+    ] = "",
+    level: Annotated[Level, typer.Option(help="Organisation level.")] = Level.england,
+    period: Annotated[Period, typer.Option(help="Period of birth.")] = Period.year,
+    grouping: Annotated[
+        Grouping, typer.Option(help="Ethnic grouping: msds (default) or ons.")
+    ] = Grouping.msds,
+    totals: Annotated[
+        bool, typer.Option(help="Add 'All' rows (margins) for each breakdown.")
+    ] = False,
+    engine: Annotated[
+        EngineName, typer.Option(help="duckdb (embedded) or spark.")
+    ] = EngineName.duckdb,
+) -> None:
+    """Write a tidy count table: breakdowns, then measure, numerator, denominator."""
+    from matequity.counts.compute import count_table
+    from matequity.counts.table import write_counts
+    from matequity.engine.backend import duckdb_engine, spark_engine
+    from matequity.measures import catalogue
+
+    ms = [catalogue.get(m) for m in measure] or list(catalogue.MEASURES)
+    cols = [b.strip() for b in by.split(",") if b.strip()]
+    with steps("counts") as step:
+        step(f"opening the {engine.value} engine")
+        eng = duckdb_engine(store) if engine == EngineName.duckdb else spark_engine(store)
+        step("counting")
+        df = count_table(
+            eng,
+            ms,
+            by=cols,
+            level=level.value,
+            period=period.value,
+            grouping=grouping.value,
+            totals=totals,
+        )
+    write_counts(df, output)
+    console.print(f"{len(df):,} rows -> {output}")
+
+
+@app.command("import-msds")
+@user_errors
+def import_msds_cmd(
+    input: Annotated[
+        Path, typer.Argument(help="NHS England Maternity Services Monthly Statistics measures CSV.")
+    ],
+    dimension: Annotated[
+        str, typer.Option(help="Dimension to import, e.g. EthnicCategoryMotherGroup.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Count table CSV to write.")],
+    count_of: Annotated[
+        str | None, typer.Option(help="Keep one Count_Of (Women, Babies, Deliveries).")
+    ] = None,
+) -> None:
+    """Turn the published long CSV (Org_Code, Dimension, Measure, Final_value)
+    into a count table."""
+    from matequity.counts.msds_import import import_msds
+    from matequity.counts.table import write_counts
+
+    df = import_msds(input, dimension, count_of)
+    write_counts(df, output)
+    console.print(f"{len(df):,} rows -> {output}")
+
+
+@app.command()
+@user_errors
+def export(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for babies/organisations/imd_lookup.parquet.")
+    ],
+) -> None:
+    """Export the store's record tables to Parquet (for the Spark engine)."""
+    from matequity.engine.export import export_store
+
+    with steps("export") as step:
+        step("writing Parquet")
+        paths = export_store(store, out)
+    for p in paths:
+        console.print(str(p))
+
+
+@app.command()
+@user_errors
+def reconciliation(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+) -> None:
+    """Print every load's reconciliation: rows read = accepted + quarantined."""
+    from matequity import store as store_mod
+
+    if not store.exists():
+        raise UserError(f"{store}: no such store")
+    loads, reasons = store_mod.audit(store)
+    t = Table(title="Loads")
+    for c in ("load_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_quarantined"):
+        t.add_column(c)
+    for r in loads.itertuples():
+        t.add_row(
+            str(r.load_id),
+            r.file_name,
+            r.kind,
+            f"{r.rows_read:,}",
+            f"{r.rows_accepted:,}",
+            f"{r.rows_quarantined:,}",
+        )
+    console.print(t)
+    if len(reasons):
+        q = Table(title="Quarantined by reason")
+        for c in ("load_id", "file_name", "reason", "rows", "description"):
+            q.add_column(c)
+        for r in reasons.itertuples():
+            q.add_row(str(r.load_id), r.file_name, r.reason, f"{r.rows:,}", str(r.description))
+        console.print(q)
+
+
+@app.command()
+def measures() -> None:
+    """List the built-in measures and their definitions."""
+    from matequity.measures.catalogue import MEASURES
+
+    t = Table(title="Measures")
+    for c in ("name", "title", "unit", "numerator", "denominator"):
+        t.add_column(c)
+    for m in MEASURES:
+        t.add_row(m.name, m.title, m.per, m.numerator_text, m.denominator_text)
+    console.print(t)
+
+
+@app.command()
+@user_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("matequity-demo"),
+    years: Annotated[str, typer.Option(help="Years of birth.")] = "2015-2024",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20240101,
+    scale: Annotated[float, typer.Option(help="Fraction of England's births.")] = 1.0,
+) -> None:
+    """The whole pipeline on a synthetic England: synth, ingest, counts, rates, HTML."""
+    from matequity.pipeline.demo import run
+
+    with steps("demo") as step:
+        res = run(out, _years(years), seed=seed, scale=scale, step=step)
+    console.print(f"store:   {res.store}")
+    console.print(f"tables:  {res.tables[0].parent} ({len(res.tables)} CSV files)")
+    console.print(f"summary: {res.summary}")

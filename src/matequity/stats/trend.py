@@ -1,0 +1,239 @@
+"""Trends in rates over time, gaps between groups, and the national ambition.
+
+* Each group's trend: Poisson regression of the counts on time with the log
+  denominator as offset (a log-linear trend), quasi-Poisson standard errors
+  (scale = Pearson chi-square / df when above 1). Annual percentage change
+  APC = 100 (exp(b) - 1) with its interval; for proportions the same model with
+  robust (sandwich) errors, the modified Poisson approach of Zou (2004, Am J
+  Epidemiol 159:702).
+* Whether a gap is narrowing: the same model for a group and the reference
+  group with a group x time interaction. exp(interaction) is the yearly change
+  in the rate ratio; the gap narrows when the ratio moves towards 1.
+* Distance to the national ambition (:mod:`matequity.stats.ambitions`): the
+  latest rate, the fitted trend projected to the ambition year, and the year the
+  target would be reached at the current pace (never, if the trend is flat or
+  rising).
+
+Time is read from the period labels: '2024', '2024 Q2' (2024.25), '2024-07'.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+from matequity.errors import UserError
+from matequity.stats.ambitions import AMBITIONS
+from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, measure_settings
+from matequity.stats.intervals import z_value
+
+
+def time_value(label: str) -> float:
+    s = str(label).strip()
+    m = re.fullmatch(r"(\d{4})", s)
+    if m:
+        return float(m.group(1))
+    m = re.fullmatch(r"(\d{4})\s*Q([1-4])", s)
+    if m:
+        return int(m.group(1)) + (int(m.group(2)) - 1) / 4
+    m = re.fullmatch(r"(\d{4})-(\d{2})", s)
+    if m:
+        return int(m.group(1)) + (int(m.group(2)) - 1) / 12
+    raise UserError(f"time '{s}' is not a year, 'YYYY Qn' or 'YYYY-MM'")
+
+
+def _fit(y, x, offset, robust: bool):
+    model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    with warnings.catch_warnings():
+        # an exactly log-linear series is a perfect fit, not an error
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        if robust:
+            return model.fit(cov_type="HC0")
+        res = model.fit()
+        scale = max(1.0, float(res.pearson_chi2) / max(res.df_resid, 1))
+        return model.fit(scale=scale) if scale > 1 else res
+
+
+def group_trend(
+    t: np.ndarray, o: np.ndarray, n: np.ndarray, robust: bool, confidence: float = 0.95
+) -> dict:
+    x = sm.add_constant(t - t.mean())
+    res = _fit(o, x, np.log(n), robust)
+    b, se = float(res.params[1]), float(res.bse[1])
+    z = z_value(confidence)
+    return {
+        "estimate": 100 * math.expm1(b),
+        "lower_95": 100 * math.expm1(b - z * se),
+        "upper_95": 100 * math.expm1(b + z * se),
+        "p_value": float(res.pvalues[1]),
+        "_a": float(res.params[0]) - b * t.mean(),
+        "_b": b,
+    }
+
+
+def gap_trend(t, o1, n1, o0, n0, robust: bool, confidence: float = 0.95) -> dict:
+    tt = np.concatenate([t, t]) - t.mean()
+    g = np.concatenate([np.ones_like(t), np.zeros_like(t)])
+    x = np.column_stack([np.ones_like(tt), g, tt, g * tt])
+    res = _fit(np.concatenate([o1, o0]), x, np.log(np.concatenate([n1, n0])), robust)
+    b, se = float(res.params[3]), float(res.bse[3])
+    log_rr = float(res.params[1])
+    z = z_value(confidence)
+    moves_to_one = (log_rr > 0 and b < 0) or (log_rr < 0 and b > 0)
+    p = float(res.pvalues[3])
+    direction = (
+        "no clear change" if p >= 1 - confidence else ("narrowing" if moves_to_one else "widening")
+    )
+    return {
+        "estimate": math.exp(b),
+        "lower_95": math.exp(b - z * se),
+        "upper_95": math.exp(b + z * se),
+        "p_value": p,
+        "direction": direction,
+        "rate_ratio_mid": math.exp(log_rr),
+    }
+
+
+def trend(
+    df: pd.DataFrame,
+    time: str,
+    by: str | None = None,
+    reference: str | None = None,
+    statistic: str | None = None,
+    multiplier: float | None = None,
+) -> pd.DataFrame:
+    """Long table: one 'trend' row per group (column ``by``, or ``series`` when
+    there is no grouping; 'All' is every group together), 'gap' rows per group
+    against the reference, and an 'ambition' row for measures that have one."""
+    if time not in df.columns:
+        raise UserError(f"no time column '{time}'")
+    keys = [k for k in frame_columns(df, [time, *([by] if by else [])])]
+    stat, mult, _b = measure_settings(df, statistic, multiplier)
+    t_all = df.assign(_t=df[time].map(time_value), _stat=stat, _mult=mult)
+    rows = []
+    groups = t_all.groupby(keys, sort=False, dropna=False) if keys else [((), t_all)]
+    for key, part in groups:
+        kv = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
+        robust = part["_stat"].iloc[0] == "proportion"
+        m = float(part["_mult"].iloc[0])
+        series = {}
+        if by:
+            for gname, gp in part.groupby(by, sort=False):
+                if str(gname) in UNKNOWN_GROUPS:
+                    continue
+                series[str(gname)] = gp.groupby("_t")[["numerator", "denominator"]].sum()
+        total = part.groupby("_t")[["numerator", "denominator"]].sum()
+        for gname, s in [*series.items(), ("All", total)]:
+            s = s[s["denominator"] > 0]
+            if len(s) < 3 or s["numerator"].sum() == 0:
+                continue
+            r = group_trend(
+                s.index.to_numpy(float),
+                s["numerator"].to_numpy(float),
+                s["denominator"].to_numpy(float),
+                robust,
+            )
+            rows.append(
+                {
+                    **kv,
+                    "group": gname,
+                    "result": "trend",
+                    "estimate": r["estimate"],
+                    "lower_95": r["lower_95"],
+                    "upper_95": r["upper_95"],
+                    "p_value": r["p_value"],
+                    "note": "annual percentage change (%)",
+                }
+            )
+            if gname == "All":
+                rows.extend(_ambition(kv, part, s, r, m))
+        if by and reference is not None:
+            if reference not in series:
+                raise UserError(f"reference group '{reference}' is not in column '{by}'")
+            ref = series[reference]
+            for gname, s in series.items():
+                if gname == reference:
+                    continue
+                j = s.join(ref, lsuffix="_g", rsuffix="_r", how="inner")
+                j = j[(j["denominator_g"] > 0) & (j["denominator_r"] > 0)]
+                if len(j) < 3 or j["numerator_g"].sum() == 0 or j["numerator_r"].sum() == 0:
+                    continue
+                g = gap_trend(
+                    j.index.to_numpy(float),
+                    j["numerator_g"].to_numpy(float),
+                    j["denominator_g"].to_numpy(float),
+                    j["numerator_r"].to_numpy(float),
+                    j["denominator_r"].to_numpy(float),
+                    robust,
+                )
+                rows.append(
+                    {
+                        **kv,
+                        "group": gname,
+                        "result": "gap",
+                        "reference": reference,
+                        "estimate": g["estimate"],
+                        "lower_95": g["lower_95"],
+                        "upper_95": g["upper_95"],
+                        "p_value": g["p_value"],
+                        "direction": g["direction"],
+                        "note": f"yearly change in the rate ratio against {reference} "
+                        f"(mid-period ratio {g['rate_ratio_mid']:.2f})",
+                    }
+                )
+    gcol = by or "series"
+    for r in rows:
+        r[gcol] = r.pop("group")
+    cols = [
+        *keys,
+        gcol,
+        "result",
+        "reference",
+        "estimate",
+        "lower_95",
+        "upper_95",
+        "p_value",
+        "direction",
+        "target",
+        "latest_value",
+        "projected_value",
+        "year_reached",
+        "note",
+    ]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def _ambition(kv: dict, part: pd.DataFrame, s: pd.DataFrame, r: dict, m: float) -> list[dict]:
+    measure = kv.get("measure")
+    amb = AMBITIONS.get(str(measure)) if measure is not None else None
+    if amb is None:
+        return []
+    latest_t = float(s.index.max())
+    latest = float(s.loc[latest_t, "numerator"] / s.loc[latest_t, "denominator"] * m)
+    a, b = r["_a"], r["_b"]
+    projected = math.exp(a + b * amb.year) * m
+    if b < 0:
+        reached_t = (math.log(amb.target / m) - a) / b
+        reached = f"{math.ceil(reached_t)}" if reached_t > latest_t else "already below"
+    else:
+        reached = "not at the current pace"
+    return [
+        {
+            **kv,
+            "group": "All",
+            "result": "ambition",
+            "target": amb.target,
+            "latest_value": latest,
+            "projected_value": projected,
+            "year_reached": reached,
+            "estimate": latest - amb.target,
+            "note": f"latest minus the {amb.year} target ({amb.per}); projection "
+            f"to {amb.year} from the fitted trend; {amb.source}",
+        }
+    ]
