@@ -82,6 +82,7 @@ def test_phe_rate_funnel_rows_e8():
     ):
         _lo, hi = exact_limits("rate", [pop * 3], av, 0.95)
         assert hi[0] * 1e5 == pytest.approx(limit, rel=1e-6)
+        assert hi[0] * pop * 3 == pytest.approx(events, rel=1e-6)
 
 
 def test_funnelplotr_poisson_limits_e12():

@@ -152,8 +152,8 @@ def funnel(
         out[f"lower_{level}"] = lo * multiplier
         out[f"upper_{level}"] = hi * multiplier
         out[f"position_{level}"] = pos
-    adjusted = (
-        overdispersion == "phi" and disp.phi > 1 or overdispersion == "tau2" and disp.tau2 > 0
+    adjusted = (overdispersion == "phi" and disp.phi > 1) or (
+        overdispersion == "tau2" and disp.tau2 > 0
     )
     out["limits"] = (
         f"overdispersed ({overdispersion})"

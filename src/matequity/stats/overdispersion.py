@@ -102,7 +102,7 @@ def estimate(statistic: str, o, n, target: float) -> tuple[Dispersion, np.ndarra
     w = 1 / ss**2
     denom = w.sum() - (w**2).sum() / w.sum() if m else float("nan")
     tau2 = max(0.0, (m * phi - (m - 1)) / denom) if m > 1 and denom > 0 else 0.0
-    return Dispersion(statistic, int(len(z)), m, phi, tau2, how), z
+    return Dispersion(statistic, len(z), m, phi, tau2, how), z
 
 
 def limits(statistic: str, n, target: float, z: float, disp: Dispersion | None, how: str):

@@ -10,9 +10,9 @@ For a gap between two groups, the test compares the rate ratio between them in a
 first and a second period (Wald test of the log ratio of rate ratios); the
 years needed are the smallest period length whose power reaches 1 - beta when
 the excess (RR - 1) narrows by the given fraction, the reference group's rate
-unchanged. Both closed forms are checked by simulation in the tests: with 15 or more expected events per period the
-normal approximation gives the stated power; with fewer it is conservative (the
-real power is somewhat higher than stated).
+unchanged. Both closed forms are checked by simulation in the tests: with 15 or
+more expected events per period the normal approximation gives the stated
+power; with fewer it is conservative (the real power is somewhat higher).
 """
 
 from __future__ import annotations
