@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from matequity.errors import UserError
-from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, measure_settings
+from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, iter_frames, measure_settings
 from matequity.stats.intervals import wilson, z_value
 
 
@@ -65,8 +65,7 @@ def compare(
     t["_stat"], t["_mult"], t["_better"] = stat, mult, better
     z = z_value(confidence)
     parts = []
-    groups = t.groupby(keys, sort=False, dropna=False) if keys else [((), t)]
-    for _key, part in groups:
+    for _kv, part in iter_frames(t, keys):
         part = part.copy()
         ref = pick_reference(part, by, reference, min_events, bool(part["_better"].iloc[0]))
         if ref is None and reference != "best":

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matequity.errors import UserError
+from matequity.stats.frames import iter_frames
 from matequity.stats.intervals import byars
 from matequity.stats.rates import LEVELS, level_columns
 from matequity.stats.standard_populations import STANDARDS, normalise_band
@@ -70,15 +71,13 @@ def dsr(
     t["_o"], t["_wn"] = o, t["_w"] / n
     t["_term"] = t["_o"] * t["_wn"]
     t["_var"] = t["_o"] * t["_wn"] ** 2
-    keys = list(by) or None
-    grouped = t.groupby(keys, sort=False, dropna=False) if keys else [((), t)]
     rows = []
-    for key, g in grouped:
+    for kv, g in iter_frames(t, list(by)):
         sw = g["_w"].sum()
         o_tot = g["_o"].sum()
         value = g["_term"].sum() / sw
         var = g["_var"].sum() / sw**2
-        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=False))
+        row = dict(kv)
         row.update(total_count=o_tot, total_pop=g["denominator"].sum())
         ok = o_tot >= MIN_COUNT
         row["value"] = value * multiplier if ok else np.nan

@@ -83,3 +83,13 @@ def measure_settings(
     else:
         better = pd.Series([False] * n, index=idx)
     return stat, mult, better
+
+
+def iter_frames(df: pd.DataFrame, keys: Sequence[str]):
+    """Yield (key values as a dict, rows) for each comparison; one frame if no keys."""
+    if not keys:
+        yield {}, df
+        return
+    for key, part in df.groupby(list(keys), sort=False, dropna=False):
+        values = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(keys, values, strict=True)), part

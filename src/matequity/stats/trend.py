@@ -30,7 +30,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from matequity.errors import UserError
 from matequity.stats.ambitions import AMBITIONS
-from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, measure_settings
+from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, iter_frames, measure_settings
 from matequity.stats.intervals import z_value
 
 
@@ -117,9 +117,7 @@ def trend(
     stat, mult, _b = measure_settings(df, statistic, multiplier)
     t_all = df.assign(_t=df[time].map(time_value), _stat=stat, _mult=mult)
     rows = []
-    groups = t_all.groupby(keys, sort=False, dropna=False) if keys else [((), t_all)]
-    for key, part in groups:
-        kv = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
+    for kv, part in iter_frames(t_all, keys):
         robust = part["_stat"].iloc[0] == "proportion"
         m = float(part["_mult"].iloc[0])
         series = {}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matequity.errors import UserError
-from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, measure_settings
+from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, iter_frames, measure_settings
 from matequity.stats.inequality import common, ordered, unordered
 from matequity.stats.inequality.result import Summary
 from matequity.stats.intervals import poisson_count_limits, wilson
@@ -133,9 +133,7 @@ def inequality(
     stat, mult, better = measure_settings(df, statistic, multiplier, higher_is_better)
     t = df.assign(_stat=stat, _mult=mult, _better=better)
     rows = []
-    groups = t.groupby(keys, sort=False, dropna=False) if keys else [((), t)]
-    for key, part in groups:
-        kvals = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
+    for kv, part in iter_frames(t, keys):
         res = summarise(
             part,
             by,
@@ -151,7 +149,7 @@ def inequality(
         for s in res:
             rows.append(
                 {
-                    **kvals,
+                    **kv,
                     "summary_measure": s.measure,
                     "estimate": s.estimate,
                     "se": s.se,
