@@ -315,3 +315,40 @@ def test_table_ordered_and_unknowns_left_out():
     assert out.loc["sii_phe", "estimate"] < 0 < out.loc["difference", "estimate"]
     assert out.loc["rii_who", "estimate"] < 1
     assert (out["groups"] == 5).all()
+
+
+def test_healthequal_sample_ordered_e15():
+    """healthequal's Indonesian sample (births attended by skilled personnel, by
+    wealth quintile), values computed by running the package source (E15)."""
+    from matequity.stats.inequality.common import difference_ratio
+
+    y = np.array([75.6053009, 91.01996613, 96.03958893, 97.0422287, 99.22405243])
+    se = np.array([1.59961307, 1.135150433, 0.6461946368, 0.567620635, 0.2237682641])
+    n = np.array([2072.436035, 2112.204102, 1983.059204, 2052.123779, 1884.509888])
+    d, r = difference_ratio(y[4], se[4], y[0], se[0], "Q5 vs Q1")
+    assert (d.estimate, d.se) == (
+        pytest.approx(23.61875152588, rel=1e-8),
+        pytest.approx(1.615188599289, rel=1e-8),
+    )
+    assert (r.estimate, r.lower, r.upper) == (
+        pytest.approx(1.31239544375, rel=1e-8),
+        pytest.approx(1.25879053393, rel=1e-8),
+        pytest.approx(1.36828308949, rel=1e-8),
+    )
+    aci, rci = ordered.concentration(y, n)
+    assert (aci.estimate, aci.se) == (
+        pytest.approx(4.30051970377, rel=1e-8),
+        pytest.approx(1.284030856912, rel=1e-8),
+    )
+    assert (rci.estimate, rci.se) == (
+        pytest.approx(0.04695060157, rel=1e-6),
+        pytest.approx(0.014018310650, rel=1e-6),
+    )
+    mu = float(np.sum(n / n.sum() * y))
+    paf, par = paf_par(y[4], n[4], mu, n.sum(), 100, True, "Q5")
+    assert paf.estimate == pytest.approx(8.32711561476, rel=1e-6)
+    assert paf.se == pytest.approx(0.003681918735 * 100, rel=1e-6)
+    assert (par.estimate, par.se) == (
+        pytest.approx(7.62736228740, rel=1e-6),
+        pytest.approx(0.337251569475, rel=1e-6),
+    )

@@ -155,6 +155,7 @@ def funnel(
     adjusted = (overdispersion == "phi" and disp.phi > 1) or (
         overdispersion == "tau2" and disp.tau2 > 0
     )
+    out["phi"], out["tau2"] = disp.phi, disp.tau2
     out["limits"] = (
         f"overdispersed ({overdispersion})"
         if adjusted
