@@ -53,8 +53,23 @@ def read_counts(path: str | Path, required: tuple[str, ...] = NUMERIC) -> pd.Dat
     return df
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells beginning with =, +, - or @ get a leading apostrophe, so that a
+    spreadsheet opening the CSV never runs them as formulas (CSV injection)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
+    return out
+
+
 def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(p, index=False)
+    neutralise(df).to_csv(p, index=False)
     return p

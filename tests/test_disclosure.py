@@ -1,0 +1,152 @@
+"""Disclosure control: no small count recoverable by differencing; rounding
+properties; the policy recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matequity.counts.compute import ALL, add_totals
+from matequity.disclosure.apply import apply_policy
+from matequity.disclosure.policy import POLICIES
+
+BASE = {
+    "period": "2024",
+    "org_level": "lmns",
+    "org_code": "L1",
+    "org_name": "LMNS",
+    "measure": "stillbirth",
+}
+
+
+@st.composite
+def tables(draw):
+    two = draw(st.booleans())
+    a = [f"a{i}" for i in range(draw(st.integers(1, 4)))]
+    b = [f"b{i}" for i in range(draw(st.integers(1, 3)))] if two else [None]
+    rows = []
+    for x in a:
+        for y in b:
+            num = draw(st.integers(0, 40))
+            rows.append(
+                {
+                    **BASE,
+                    "ga": x,
+                    **({"gb": y} if two else {}),
+                    "numerator": num,
+                    "denominator": num + draw(st.integers(0, 60)),
+                }
+            )
+    by = ["ga", "gb"] if two else ["ga"]
+    return pd.DataFrame(rows), by
+
+
+def _attack(df_true, released, policy, by):
+    """Interval attack on every margin: can a cell of 1-7 be pinned to one value?"""
+    keys = list(BASE)
+    for col in ("numerator", "denominator"):
+        if col not in released:
+            return
+        for _i, row in released[released[by].eq(ALL).any(axis=1)].iterrows():
+            mask = np.ones(len(released), bool)
+            for k in keys:
+                mask &= released[k] == row[k]
+            for b in by:
+                mask &= (released[b] != ALL) if row[b] == ALL else (released[b] == row[b])
+            cells = released[mask]
+            if policy.totals == "recompute":
+                continue  # released total = sum of released cells: no constraint
+            t_lo, t_hi = policy.possible(row[col])
+            ranges = [policy.possible(v) for v in cells[col]]
+            for j, idx in enumerate(cells.index):
+                others_lo = sum(r[0] for k, r in enumerate(ranges) if k != j)
+                others_hi = sum(r[1] for k, r in enumerate(ranges) if k != j)
+                lo = max(ranges[j][0], t_lo - others_hi)
+                hi = min(ranges[j][1], t_hi - others_lo)
+                true = df_true.loc[idx, col]
+                assert not (lo == hi and 1 <= true <= 7), (col, true)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=tables(), name=st.sampled_from(sorted(POLICIES)))
+def test_no_small_count_recoverable_by_differencing(data, name):
+    df, by = data
+    full = add_totals(df, by).reset_index(drop=True)
+    # reconciliation holds before disclosure control
+    for _, row in full[full[by].eq(ALL).all(axis=1)].iterrows():
+        assert row["numerator"] == df["numerator"].sum()
+    policy = POLICIES[name]
+    released = apply_policy(full, policy, by)
+    assert (released["disclosure_policy"] == name).all()
+    assert len(released) == len(full)
+    _attack(full, released, policy, by)
+    if policy.releases_counts:
+        shown = released["numerator"].dropna()
+        true = full.loc[shown.index, "numerator"]
+        small = (true >= 1) & (true <= 7)
+        # a released small count never shows its true value exactly (nhs: 5; midpoint6: 3)
+        assert not ((shown[small] == true[small]) & ~true[small].isin([5, 3])).any()
+
+
+def test_nhs_rounding_rules_and_unbiased():
+    p = POLICIES["nhs"]
+    assert list(p.count([0, 1, 7, 8, 16, 57, 10023])) == [0, 5, 5, 10, 15, 55, 10025]
+    for start in range(8, 200):  # over any 5 consecutive counts the error averages 0
+        x = np.arange(start, start + 5)
+        assert np.mean(p.count(x) - x) == 0
+
+
+def test_midpoint6_bounds():
+    p = POLICIES["midpoint6"]
+    x = np.arange(0, 500)
+    r = p.count(x)
+    assert r[0] == 0 and list(r[1:7]) == [3] * 6 and r[7] == 9
+    assert np.all((x[1:] >= r[1:] - 2) & (x[1:] <= r[1:] + 3))
+
+
+def test_nhs_rates_withheld_below_8_and_opensafely_recomputes_totals():
+    df = add_totals(
+        pd.DataFrame(
+            [
+                {**BASE, "ga": g, "numerator": n, "denominator": d}
+                for g, n, d in (("A", 3, 900), ("B", 40, 12000))
+            ]
+        ),
+        ["ga"],
+    )
+    df["value"] = df["numerator"] / df["denominator"] * 1000
+    nhs = apply_policy(df, POLICIES["nhs"], ["ga"]).set_index("ga")
+    assert np.isnan(nhs.loc["A", "value"]) and nhs.loc["A", "numerator"] == 5
+    assert nhs.loc["B", "value"] == pytest.approx(3.3)
+    os_ = apply_policy(df, POLICIES["opensafely"], ["ga"]).set_index("ga")
+    assert np.isnan(os_.loc["A", "numerator"])
+    assert os_.loc[ALL, "numerator"] == os_.loc["B", "numerator"] == 40
+    ons = apply_policy(df, POLICIES["ons-rates"], ["ga"]).set_index("ga")
+    assert "numerator" not in ons and ons.loc["A", "reliability"] == "u"
+
+
+def test_cli_disclose_and_formula_cells_neutralised(tmp_path):
+    from typer.testing import CliRunner
+
+    from matequity.cli.main import app
+
+    p = tmp_path / "c.csv"
+    pd.DataFrame(
+        {
+            "group": ["=cmd|' /C calc'!A0", "B"],
+            "measure": "stillbirth",
+            "numerator": [3, 40],
+            "denominator": [900, 12000],
+        }
+    ).to_csv(p, index=False)
+    out = tmp_path / "o.csv"
+    r = CliRunner().invoke(app, ["disclose", str(p), "-o", str(out), "--policy", "nhs"])
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(out)
+    assert got["group"].iloc[0].startswith("'=")
+    assert list(got["numerator"]) == [5, 40] and (got["disclosure_policy"] == "nhs").all()
+    r = CliRunner().invoke(app, ["disclose", str(p), "-o", str(out), "--policy", "nope"])
+    assert r.exit_code == 2 and "unknown disclosure policy" in r.output
