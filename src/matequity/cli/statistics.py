@@ -36,34 +36,14 @@ def rates(
 ) -> None:
     """Add value and confidence limits: Wilson for proportions, exact Poisson (<10
     events) or Byar's for rates and ratios, as PHEindicatormethods."""
-    import pandas as pd
-
     from matequity.counts.table import read_counts, write_counts
-    from matequity.measures.catalogue import BY_NAME
+    from matequity.stats.frames import measure_settings
     from matequity.stats.rates import add_rates
 
     is_ratio = statistic == StatisticName.ratio
     cols = ("observed", "expected") if is_ratio else ("numerator", "denominator")
     df = read_counts(input, required=cols)
-    if statistic is None or multiplier is None:
-        if "measure" not in df.columns:
-            raise UserError(f"{input}: no 'measure' column; give --statistic and --multiplier")
-        unknown = sorted(set(df["measure"]) - set(BY_NAME))
-        if unknown:
-            raise UserError(
-                f"{input}: measure '{unknown[0]}' is not built in; "
-                "give --statistic and --multiplier"
-            )
-    stat = (
-        pd.Series([statistic.value] * len(df), index=df.index)
-        if statistic
-        else df["measure"].map(lambda m: BY_NAME[m].statistic)
-    )
-    mult = (
-        pd.Series([multiplier] * len(df), index=df.index, dtype=float)
-        if multiplier
-        else df["measure"].map(lambda m: float(BY_NAME[m].multiplier))
-    )
+    stat, mult, _better = measure_settings(df, statistic.value if statistic else None, multiplier)
     levels = {"95": ("95",), "99.8": ("99_8",), "both": ("95", "99_8")}[confidence.value]
     out = add_rates(df, stat, mult, levels=levels, numerator=cols[0], denominator=cols[1])
     write_counts(out, output)

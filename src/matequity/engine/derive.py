@@ -30,36 +30,6 @@ LEVELS: dict[str, tuple[str | None, str | None]] = {
     "site": ("site_code", "site_name"),
 }
 
-BREAKDOWNS: tuple[str, ...] = (
-    "ethnic_group",
-    "ethnic_category",
-    "imd_decile",
-    "imd_quintile",
-    "age_band",
-)
-
-BABY_FLAGS: tuple[str, ...] = (
-    "live_birth_24",
-    "stillbirth",
-    "total_birth",
-    "neonatal_death",
-    "perinatal_death",
-    "term_birth",
-    "moss_event",
-    "preterm_denominator",
-    "preterm",
-    "term_live_weighed",
-    "low_birthweight_term",
-)
-
-DELIVERY_FLAGS: tuple[str, ...] = (
-    "maternity",
-    "maternal_death",
-    "severe_maternal_morbidity",
-    "booking_known",
-    "booked_by_10_weeks",
-)
-
 
 def _label_cases(value: ir.Value, mapping: dict, default: str) -> ir.StringValue:
     return ibis.cases(

@@ -40,11 +40,6 @@ ETHNIC_CATEGORY_LABELS: dict[str, str] = {
     "99": "Not known",
 }
 
-#: Codes that are valid for the MIS safety-action-2 check (first character A-S).
-VALID_STATED_CODES: tuple[str, ...] = tuple("ABCDEFGHJKLMNPRS")
-#: Default codes: recorded but not a stated ethnicity.
-DEFAULT_CODES: tuple[str, ...] = ("Z", "99")
-
 NOT_STATED = "Not stated"
 NOT_KNOWN = "Not known"
 MISSING = "Missing"
@@ -89,25 +84,3 @@ ONS_GROUPING = EthnicGrouping(
 )
 
 GROUPINGS: dict[str, EthnicGrouping] = {g.name: g for g in (MSDS_GROUPING, ONS_GROUPING)}
-
-
-def normalise_code(raw: str | None) -> str | None:
-    """Normalise a recorded code: the national code is the first character,
-    upper-cased, except the literal default ``99``. Blank -> ``None``.
-
-    Mirrors the Ibis expression in :mod:`matequity.engine.derive`; this pure-Python
-    version exists for tests and for small lookups, never for record-level work.
-    """
-    if raw is None:
-        return None
-    s = raw.strip()
-    if not s:
-        return None
-    if s == "99":
-        return "99"
-    return s[0].upper()
-
-
-def is_known_code(code: str | None) -> bool:
-    """True for a code in the 2001 code set (including Z and 99)."""
-    return code in ETHNIC_CATEGORY_LABELS

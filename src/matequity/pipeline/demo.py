@@ -19,9 +19,10 @@ from matequity.counts.compute import count_table
 from matequity.counts.table import write_counts
 from matequity.engine.backend import duckdb_engine
 from matequity.ingest.load import ingest
-from matequity.measures.catalogue import BY_NAME, MEASURES
+from matequity.measures.catalogue import MEASURES
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs import html_summary as hs
+from matequity.stats.frames import measure_settings
 from matequity.stats.rates import add_rates
 from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
@@ -42,8 +43,7 @@ class DemoResult:
 
 def rates_for(counts: pd.DataFrame) -> pd.DataFrame:
     """Rates with 95% limits, statistic and multiplier taken from each measure."""
-    stat = counts["measure"].map(lambda m: BY_NAME[m].statistic)
-    mult = counts["measure"].map(lambda m: float(BY_NAME[m].multiplier))
+    stat, mult, _better = measure_settings(counts, None, None)
     return add_rates(counts, stat, mult, levels=("95",))
 
 

@@ -33,9 +33,9 @@ from scipy import optimize, stats
 from matequity.errors import UserError
 from matequity.stats import overdispersion as od
 from matequity.stats.intervals import poisson_count_limits, wilson, z_value
+from matequity.stats.rates import LEVELS
 
 FunnelStatistic = Literal["proportion", "rate", "ratio"]
-LEVELS = {"95": 0.95, "99_8": 0.998}
 
 
 def wilson_inverse(n: float, target: float, confidence: float) -> tuple[float, float]:
@@ -108,13 +108,11 @@ def phe_position(statistic: str, o, n, target: float, confidence: float) -> np.n
     n = np.asarray(n, float)
     if statistic == "proportion":
         lo, hi = wilson(o, n, confidence)
-        ref = target
     else:
         lo, hi, _m = poisson_count_limits(o, confidence)
         with np.errstate(divide="ignore", invalid="ignore"):
             lo, hi = lo / n, hi / n
-        ref = target
-    return np.where(lo > ref, "above", np.where(hi < ref, "below", "within"))
+    return np.where(lo > target, "above", np.where(hi < target, "below", "within"))
 
 
 def funnel(

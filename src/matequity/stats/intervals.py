@@ -22,7 +22,7 @@ EXACT_BELOW = 10
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile; ``confidence`` as 0.95 or 95."""
-    c = confidence / 100 if confidence > 1 else confidence
+    c = _c(confidence)
     if not 0.5 <= c < 1:
         raise ValueError(f"confidence must be between 0.5 and 1 (or 50 and 100), got {confidence}")
     return float(stats.norm.ppf(c + (1 - c) / 2))
