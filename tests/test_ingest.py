@@ -120,7 +120,7 @@ def test_each_reason_and_reconciliation(tmp_path, orgs_csv):
     con = duckdb.connect(str(store), read_only=True)
     kept = dict(con.execute("SELECT baby_id, birthweight_g FROM babies").fetchall())
     assert set(kept) == {"ok1", "same", "bw9999", "uk_date", "blank_opt"}
-    assert kept["bw9999"] is None  # 9999 = not known: kept, unknown
+    assert kept["bw9999"] == 9999  # the MSDS default code stays in the store
     eth, bd = con.execute(
         "SELECT ethnic_category, birth_date FROM babies WHERE baby_id = 'uk_date'"
     ).fetchone()

@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from matequity.model import age, deprivation, ethnicity
 from matequity.model.definitions import DEFINITIONS, PerinatalDefinitions
-from matequity.model.schema import ORGANISATION_COLUMNS
+from matequity.model.schema import ORGANISATION_COLUMNS, SEX_NOT_KNOWN
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -111,7 +111,13 @@ def babies_derived(
     b = babies.left_join(orgs, "site_code").left_join(look, babies.lsoa_code == look._lsoa)
     b = b.mutate(_imd=ibis.coalesce(b.imd_decile, b._lookup_decile.cast("int32")))
 
-    g, bw = b.gestation_days, b.birthweight_g
+    g = b.gestation_days
+    # the store keeps MSDS "not known" codes (9999 g, sex X); here they are unknown
+    bw = ibis.cases(
+        (b.birthweight_g == defs.birthweight_not_known, ibis.null("int32")),
+        else_=b.birthweight_g,
+    )
+    sex = ibis.cases((b.sex == SEX_NOT_KNOWN, ibis.null("string")), else_=b.sex)
     termination = b.termination.fill_null(False)
     live = (b.outcome == "live") & ~termination
     still = (b.outcome == "still") & ~termination
@@ -137,9 +143,12 @@ def babies_derived(
     singleton = b.babies_in_delivery == 1
     preterm_den = live & singleton & g.between(defs.preterm_min_days, defs.gestation_valid_max)
     term_live_weighed = live & term & bw.notnull()
+    plain = [c for c in babies.columns if c not in ("birthweight_g", "sex")]
     return b.select(
-        *babies.columns,
+        *plain,
         *ORGANISATION_COLUMNS[1:],
+        birthweight_g=bw,
+        sex=sex,
         imd_decile_resolved=b._imd,
         ethnic_group=ethnic_group(b.ethnic_category, grouping),
         ethnic_category_label=ethnic_category_label(b.ethnic_category),

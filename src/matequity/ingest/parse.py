@@ -14,6 +14,8 @@ import re
 import ibis
 import ibis.expr.types as ir
 
+from matequity.model.schema import SEX_NOT_KNOWN
+
 #: text that means "no value" in an extract (compared case-insensitively)
 BLANK_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan")
 
@@ -91,6 +93,7 @@ def parse_outcome(s: ir.StringValue) -> ir.StringValue:
     )
 
 
+
 def parse_sex(s: ir.StringValue) -> ir.StringValue:
     """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known."""
     t = s.upper()
@@ -98,13 +101,13 @@ def parse_sex(s: ir.StringValue) -> ir.StringValue:
         (one_of(t, ("1", "M", "MALE")), ibis.literal("male")),
         (one_of(t, ("2", "F", "FEMALE")), ibis.literal("female")),
         (one_of(t, ("9", "I", "INDETERMINATE")), ibis.literal("indeterminate")),
+        (one_of(t, ("X", "0", "U", "UNKNOWN")), ibis.literal(SEX_NOT_KNOWN)),
         else_=ibis.null("string"),
     )
 
 
 def sex_is_valid(s: ir.StringValue) -> ir.BooleanValue:
-    t = s.upper()
-    return t.isnull() | parse_sex(s).notnull() | one_of(t, ("X", "0", "U", "UNKNOWN"))
+    return s.isnull() | parse_sex(s).notnull()
 
 
 def parse_ethnic_code(s: ir.StringValue) -> ir.StringValue:

@@ -142,14 +142,10 @@ def validate(
     for code, e in ordered:
         reasons = reasons + ibis.cases((e, ibis.literal(code + ";")), else_=ibis.literal(""))
 
-    # 9999 g is the MSDS "not known" birthweight: keep the row, value unknown
-    bw = p("birthweight_g")
-    bw = ibis.cases((bw.isin([DEFINITIONS.birthweight_not_known]), ibis.null("int64")), else_=bw)
-    out = {
-        **{k: p(k) for k in typed},
-        **{k: p(k) for k in ints},
-        "birthweight_g": bw,
-    }
+    # 9999 g (birthweight) and X (sex) are MSDS "not known" codes: the store keeps
+    # them so that data-quality reports can count defaults; derive.py reads them
+    # as unknown
+    out = {**{k: p(k) for k in typed}, **{k: p(k) for k in ints}}
     t = t.mutate(
         **{f"_out_{k}": out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
         reason=reason,

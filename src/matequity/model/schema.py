@@ -13,6 +13,10 @@ from typing import Literal
 
 FieldType = Literal["string", "integer", "date", "boolean", "code"]
 
+#: stored value of the MSDS sex "not known" code (X): kept so that data-quality
+#: reports count it as a default; derivations read it as unknown
+SEX_NOT_KNOWN = "not_known"
+
 
 @dataclass(frozen=True)
 class Field:
@@ -26,7 +30,8 @@ class Field:
     #: inclusive valid range for integers (values outside are quarantined)
     valid_min: int | None = None
     valid_max: int | None = None
-    #: integer values meaning "not known" (kept, stored as unknown)
+    #: integer values meaning "not known" (the MSDS default: kept in the store,
+    #: read as unknown by the derivations)
     not_known_values: tuple[int, ...] = ()
 
 
