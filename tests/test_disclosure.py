@@ -150,3 +150,21 @@ def test_cli_disclose_and_formula_cells_neutralised(tmp_path):
     assert list(got["numerator"]) == [5, 40] and (got["disclosure_policy"] == "nhs").all()
     r = CliRunner().invoke(app, ["disclose", str(p), "-o", str(out), "--policy", "nope"])
     assert r.exit_code == 2 and "unknown disclosure policy" in r.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exported_cells_and_headers_are_neutralised(tmp_path, suffix):
+    from matequity.counts.table import FORMULA_STARTS, write_counts
+
+    nasty = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "safe"]
+    df = pd.DataFrame({"group": nasty, "=HYPERLINK(1)": nasty, "numerator": range(5)})
+    p = write_counts(df, tmp_path / f"t{suffix}")
+    back = pd.read_excel(p) if suffix == ".xlsx" else pd.read_csv(p)
+    cells = [*back.columns, *back["group"], *back.iloc[:, 1]]
+    assert not any(str(c).startswith(FORMULA_STARTS) for c in cells)
+    assert back["group"].str.lstrip("'").tolist() == nasty  # nothing lost
+    if suffix == ".xlsx":
+        import openpyxl
+
+        ws = openpyxl.load_workbook(p).active
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

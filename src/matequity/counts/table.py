@@ -56,20 +56,29 @@ def read_counts(path: str | Path, required: tuple[str, ...] = NUMERIC) -> pd.Dat
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
+def _safe(v):
+    return "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells beginning with =, +, - or @ get a leading apostrophe, so that a
-    spreadsheet opening the CSV never runs them as formulas (CSV injection)."""
+    """Text cells (and column names) beginning with =, +, - or @ get a leading
+    apostrophe, so that a spreadsheet opening the file never runs them as
+    formulas (CSV injection; OWASP "CSV Injection")."""
     out = df.copy()
+    out.columns = [_safe(str(c)) for c in out.columns]
     for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            )
+        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
+            out[c] = out[c].map(_safe)
     return out
 
 
 def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV, or as an Excel workbook when ``path`` ends .xlsx;
+    either way formula-like text is neutralised."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    neutralise(df).to_csv(p, index=False)
+    if p.suffix.lower() == ".xlsx":
+        neutralise(df).to_excel(p, index=False, engine="openpyxl")
+    else:
+        neutralise(df).to_csv(p, index=False)
     return p
