@@ -131,7 +131,8 @@ def test_demo_small(tmp_path):
     assert r.exit_code == 0, r.output
     html = (out / "summary.html").read_text()
     assert "Reconciliation by file" in html and "Stillbirth rate" in html
-    assert "Analyst-only output" in html
+    assert "disclosure policy" in html and "Data quality" in html
+    assert "MIS SA2 ethnicity" in html
     eng = pd.read_csv(out / "tables" / "rates_england_ethnic_group.csv")
     lm = pd.read_csv(out / "tables" / "rates_lmns_imd_quintile.csv")
     assert eng["org_code"].unique().tolist() == ["E92000001"]
@@ -139,6 +140,16 @@ def test_demo_small(tmp_path):
     # every number in the HTML table for England stillbirth comes from the CSV
     white = eng[(eng["measure"] == "stillbirth") & (eng["ethnic_group"] == "White")].iloc[0]
     assert f"{white['value']:,.2f}" in html
+    # published tables are released under nhs: counts 0 or multiples of 5,
+    # rates withheld below 8 events, the policy recorded on every row
+    for name in ("counts_lmns_ethnic_group.csv", "rates_england_ethnic_group.csv"):
+        t = pd.read_csv(out / "tables" / name)
+        assert (t["disclosure_policy"] == "nhs").all()
+        assert (t["numerator"] % 5 == 0).all() and (t["denominator"] % 5 == 0).all()
+    assert lm.loc[lm["numerator"] <= 5, "value"].isna().all()
+    for name in ("field_quality.csv", "mis_ethnicity.csv", "equity_bounds.csv"):
+        q = pd.read_csv(out / "quality" / name)
+        assert (q["disclosure_policy"] == "nhs").all()
     # the second run reuses the data and skips the loaded files
     r2 = runner.invoke(app, ["demo", "--out", str(out), "--years", "2023-2024", "--scale", "0.01"])
     assert r2.exit_code == 0

@@ -163,8 +163,7 @@ def _check_one(data: bytes, suffix: str) -> None:
         con = duckdb.connect(str(store), read_only=True)
         try:
             read, acc, quar = con.execute(
-                "SELECT rows_read, rows_accepted, rows_quarantined FROM loads "
-                "WHERE kind = 'births'"
+                "SELECT rows_read, rows_accepted, rows_quarantined FROM loads WHERE kind = 'births'"
             ).fetchone()
             babies, quarantined = con.execute(
                 "SELECT (SELECT count(*) FROM babies), (SELECT count(*) FROM quarantine)"

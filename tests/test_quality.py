@@ -91,9 +91,12 @@ def test_field_quality_denominator_is_rows_read(synthetic_store):
     # each level partitions the rows with a known site
     for level in ("site", "trust", "lmns", "region"):
         part = fq[(fq.org_level == level) & (fq.field == "outcome") & (fq.org_code != "Not known")]
-        known = eng["denominator"].sum() - fq[
-            (fq.org_level == "site") & (fq.org_code == "Not known") & (fq.field == "outcome")
-        ]["denominator"].sum()
+        known = (
+            eng["denominator"].sum()
+            - fq[(fq.org_level == "site") & (fq.org_code == "Not known") & (fq.field == "outcome")][
+                "denominator"
+            ].sum()
+        )
         assert part["denominator"].sum() == known
 
 
@@ -174,8 +177,15 @@ def test_mis_threshold_and_codes_by_hand(tmp_path, orgs_csv):
     ]
     # trust T2: 99, blank and an invalid code (quarantined, still a booked woman)
     t2 = [
-        baby(baby_id=f"x{i}", delivery_id=f"e{i}", site_code="S3", birth_date="2023-10-20",
-             gestation_days="280", booking_gestation_days="70", ethnic_category=c)
+        baby(
+            baby_id=f"x{i}",
+            delivery_id=f"e{i}",
+            site_code="S3",
+            birth_date="2023-10-20",
+            gestation_days="280",
+            booking_gestation_days="70",
+            ethnic_category=c,
+        )
         for i, c in enumerate(["99", "", "Q", "A"])
     ]
     late = [baby(baby_id="late", delivery_id="late", birth_date="2024-12-01")]  # booked 2024-04-30
@@ -204,7 +214,11 @@ def test_plausibility_by_hand(tmp_path, orgs_csv):
     # the same baby again from another site, in a second load
     ingest(
         store,
-        [write_csv(tmp_path / "b2.csv", [baby(baby_id="a3", site_code="S3", birth_date="2022-04-01")])],
+        [
+            write_csv(
+                tmp_path / "b2.csv", [baby(baby_id="a3", site_code="S3", birth_date="2022-04-01")]
+            )
+        ],
         load_date=LOAD_DATE,
     )
     p = plausibility(duckdb_engine(store))
@@ -224,10 +238,18 @@ def test_lms_z_against_the_inverse_formula():
     cases = [(-1.2, 3400.0, 0.13, z) for z in (-4.5, -1, 0, 2, 4.2)] + [
         (0.0, 1200.0, 0.2, z) for z in (-3, 0.5, 4.1)
     ]
-    xs = [m * math.exp(s * z) if lam == 0 else m * (1 + lam * s * z) ** (1 / lam) for lam, m, s, z in cases]
+    xs = [
+        m * math.exp(s * z) if lam == 0 else m * (1 + lam * s * z) ** (1 / lam)
+        for lam, m, s, z in cases
+    ]
     t = ibis.memtable(
         pd.DataFrame(
-            {"x": xs, "l": [c[0] for c in cases], "m": [c[1] for c in cases], "s": [c[2] for c in cases]}
+            {
+                "x": xs,
+                "l": [c[0] for c in cases],
+                "m": [c[1] for c in cases],
+                "s": [c[2] for c in cases],
+            }
         )
     )
     got = ibis.duckdb.connect().execute(t.select(z=bwref.lms_z(t.x, t.l, t.m, t.s)))["z"]
@@ -275,9 +297,7 @@ def test_manski_bounds_are_the_extremes_of_every_allocation(og, ng_extra, ou, nu
     )
     b = bounds(counts, "ethnic_group", "White").set_index("ethnic_group")
     # brute force: a of the unknown events and c of the unknown non-events are in g
-    rates = [
-        1000 * (og + a) / (ng + a + c) for a in range(ou + 1) for c in range(nu - ou + 1)
-    ]
+    rates = [1000 * (og + a) / (ng + a + c) for a in range(ou + 1) for c in range(nu - ou + 1)]
     g = b.loc["Black or Black British"]
     assert math.isclose(g["rate_lower_bound"], min(rates))
     assert math.isclose(g["rate_upper_bound"], max(rates))
@@ -309,6 +329,8 @@ def test_quality_cli_writes_every_file_with_its_policy(tmp_path, synthetic_store
     assert small.any()
     r = CliRunner().invoke(app, ["quality", "--store", str(synthetic_store), "-o", str(tmp_path)])
     assert r.exit_code == 0
-    assert pd.read_csv(tmp_path / "mis_ethnicity.csv")["disclosure_policy"].str.startswith(
-        "none: analyst-only"
-    ).all()
+    assert (
+        pd.read_csv(tmp_path / "mis_ethnicity.csv")["disclosure_policy"]
+        .str.startswith("none: analyst-only")
+        .all()
+    )

@@ -46,7 +46,7 @@ def quality(
     engine = duckdb_engine(store)
     rep = report.build(engine, ref, grouping.value)
     paths = report.write(rep, out, pol)
-    for line in report.summary_lines(rep):
+    for line in report.summary_lines(rep, pol):
         console.print(line)
     console.print(f"birthweight reference: {rep.birthweight_reference}")
     console.print(

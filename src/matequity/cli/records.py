@@ -266,4 +266,5 @@ def demo(
         res = run(out, _years(years), seed=seed, scale=scale, step=step)
     console.print(f"store:   {res.store}")
     console.print(f"tables:  {res.tables[0].parent} ({len(res.tables)} CSV files)")
+    console.print(f"quality: {res.quality[0].parent} ({len(res.quality)} CSV files)")
     console.print(f"summary: {res.summary}")

@@ -18,7 +18,6 @@ import ibis.expr.types as ir
 from matequity.ingest import parse
 from matequity.ingest.reasons import INTEGER_FIELD_REASONS, REASON_CODES
 from matequity.model import schema
-from matequity.model.definitions import DEFINITIONS
 from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS
 
 #: typed columns of an accepted row, in store order

@@ -2,7 +2,9 @@
 
 synthetic England (made once, reused) -> ingest into the embedded DuckDB store
 (idempotent) -> count tables by ethnic group and IMD quintile for England and
-every LMNS -> rates with 95% intervals -> CSVs and an HTML summary.
+every LMNS -> rates with 95% intervals -> disclosure control (``nhs`` policy) ->
+CSVs and an HTML summary; and the data-quality report (``quality/``, also
+released under ``nhs``) with its summary in the HTML.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ import pandas as pd
 from matequity import store as store_mod
 from matequity.counts.compute import count_table
 from matequity.counts.table import write_counts
+from matequity.disclosure.apply import apply_policy
+from matequity.disclosure.policy import POLICIES
 from matequity.engine.backend import duckdb_engine
 from matequity.ingest.load import ingest
 from matequity.measures.catalogue import MEASURES
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs import html_summary as hs
+from matequity.quality import report as quality_report
 from matequity.stats.frames import measure_settings
 from matequity.stats.rates import add_rates
 from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
 
+POLICY = POLICIES["nhs"]
 DISCLOSURE = (
-    "Analyst-only output, unrounded counts, no disclosure policy applied. The data are "
-    "synthetic; do not publish real data from this summary without disclosure control."
+    f"Published under the '{POLICY.name}' disclosure policy ({POLICY.title}). Rates are "
+    "computed from unrounded counts. The data are synthetic."
 )
 
 
@@ -39,6 +45,7 @@ class DemoResult:
     store: Path
     data: Path
     tables: tuple[Path, ...]
+    quality: tuple[Path, ...] = ()
 
 
 def rates_for(counts: pd.DataFrame) -> pd.DataFrame:
@@ -88,13 +95,22 @@ def run(
         for by in ("ethnic_group", "imd_quintile"):
             step(f"counting by {by} for {level}")
             counts = count_table(engine, MEASURES, by=[by], level=level, period="all")
-            rates = rates_for(counts)
+            rates = apply_policy(rates_for(counts), POLICY, [by])
             results[(level, by)] = rates
-            written.append(write_counts(counts, tables_dir / f"counts_{level}_{by}.csv"))
+            written.append(
+                write_counts(
+                    apply_policy(counts, POLICY, [by]), tables_dir / f"counts_{level}_{by}.csv"
+                )
+            )
             written.append(write_counts(rates, tables_dir / f"rates_{level}_{by}.csv"))
     step("counting England by year")
-    trend = rates_for(count_table(engine, MEASURES, level="england", period="year"))
+    trend = apply_policy(
+        rates_for(count_table(engine, MEASURES, level="england", period="year")), POLICY, []
+    )
     written.append(write_counts(trend, tables_dir / "rates_england_by_year.csv"))
+    step("data-quality report")
+    quality = quality_report.build(engine)
+    quality_paths = quality_report.write(quality, out / "quality", POLICY)
 
     eng = [
         hs.Block(
@@ -156,7 +172,30 @@ def run(
         )
     )
 
+    sections.append(
+        hs.Section(
+            "Data quality",
+            [
+                hs.Block(
+                    "",
+                    [
+                        hs.Table(
+                            "Summary of the data-quality report (tables in quality/)",
+                            ["Finding"],
+                            [[line] for line in quality_report.summary_lines(quality, POLICY)],
+                        )
+                    ],
+                )
+            ],
+            intro="Field validity in the NHS layout, the MIS safety action 2 ethnicity "
+            "check, plausibility checks, completeness and bounds for unrecorded groups. "
+            "Counts released under the nhs policy.",
+        )
+    )
     loads, reasons = store_mod.audit(store_path)
+    for c in ("rows_read", "rows_accepted", "rows_quarantined"):
+        loads[c] = POLICY.count(loads[c].to_numpy()).astype("int64")
+    reasons["rows"] = POLICY.count(reasons["rows"].to_numpy()).astype("int64")
     summary = hs.render(
         out / "summary.html",
         title="matequity: equity summary for a synthetic England",
@@ -168,4 +207,4 @@ def run(
         reasons=reasons,
         sections=sections,
     )
-    return DemoResult(summary, store_path, data, tuple(written))
+    return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths))

@@ -53,7 +53,9 @@ def read_lms(path: Path) -> LmsReference:
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in LMS_COLUMNS if c not in df.columns]
     if missing:
-        raise InputFileError(path, f"missing column(s) {', '.join(missing)}; expected {LMS_COLUMNS}")
+        raise InputFileError(
+            path, f"missing column(s) {', '.join(missing)}; expected {LMS_COLUMNS}"
+        )
     df = df[list(LMS_COLUMNS)].copy()
     df["sex"] = df["sex"].astype(str).str.strip().str.lower()
     bad_sex = ~df["sex"].isin(["male", "female"])
@@ -88,9 +90,7 @@ def with_z(weighed: ir.Table, reference: LmsReference | None) -> tuple[ir.Table,
         ref = ibis.memtable(reference.table).rename(
             _sex="sex", _week="gestation_weeks", _l="l", _m="m", _s="s"
         )
-        j = weighed.left_join(
-            ref, (weighed.sex == ref._sex) & (weighed.week == ref._week)
-        )
+        j = weighed.left_join(ref, (weighed.sex == ref._sex) & (weighed.week == ref._week))
         return j.mutate(z=lms_z(j.birthweight_g, j._l, j._m, j._s)).drop(
             "_sex", "_week", "_l", "_m", "_s"
         ), reference.name

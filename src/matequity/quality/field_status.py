@@ -128,9 +128,7 @@ def accepted_status(babies: ir.Table, sites: ir.Column, lsoas: ir.Column) -> ir.
     status = {
         r.name: _classify(r, babies[r.name].notnull(), babies[r.name], sites, lsoas) for r in RULES
     }
-    return babies.select(
-        _site=babies.site_code, month=_month(babies.birth_date), **status
-    )
+    return babies.select(_site=babies.site_code, month=_month(babies.birth_date), **status)
 
 
 def quarantined_status(quarantine: ir.Table, sites: ir.Column, lsoas: ir.Column) -> ir.Table:
@@ -140,9 +138,7 @@ def quarantined_status(quarantine: ir.Table, sites: ir.Column, lsoas: ir.Column)
     q = quarantine.filter(quarantine.reason != "malformed_row")
     clean = {r.name: parse.clean(q[f"raw_{r.name}"]) for r in RULES}
     q = q.select(**clean)
-    site = ibis.cases(
-        (q.site_code.isin(sites), q.site_code), else_=ibis.literal(NOT_KNOWN_ORG)
-    )
+    site = ibis.cases((q.site_code.isin(sites), q.site_code), else_=ibis.literal(NOT_KNOWN_ORG))
     status = {
         r.name: _classify(r, q[r.name].notnull(), _parsed(r, q[r.name]), sites, lsoas)
         for r in RULES
@@ -151,9 +147,7 @@ def quarantined_status(quarantine: ir.Table, sites: ir.Column, lsoas: ir.Column)
 
 
 def _aggregate(t: ir.Table) -> ir.Table:
-    aggs = {
-        f"{r.name}__{s}": (t[r.name] == s).cast("int64").sum() for r in RULES for s in STATUSES
-    }
+    aggs = {f"{r.name}__{s}": (t[r.name] == s).cast("int64").sum() for r in RULES for s in STATUSES}
     return t.group_by(site_code=t._site, month=t.month).aggregate(**aggs)
 
 

@@ -41,7 +41,9 @@ COLUMNS = ("check", "site_code", "period", "flagged", "of", "detail")
 
 
 def _per_site_month(t: ir.Table, flag: ir.BooleanValue, date: ir.DateValue) -> ir.Table:
-    t = t.mutate(_flag=flag.fill_null(False).cast("int64"), _month=derive.period_label(date, "month"))
+    t = t.mutate(
+        _flag=flag.fill_null(False).cast("int64"), _month=derive.period_label(date, "month")
+    )
     return t.group_by(site_code=t.site_code, period=t._month).aggregate(
         flagged=t._flag.sum(), of=t._flag.count()
     )
@@ -165,4 +167,3 @@ def plausibility(engine: Engine, reference: bwref.LmsReference | None = None) ->
     return out.sort_values(["check", "site_code", "period"], na_position="last").reset_index(
         drop=True
     )
-

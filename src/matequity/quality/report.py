@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from matequity.counts.compute import count_table
@@ -93,8 +94,12 @@ def equity_bounds(engine: Engine, grouping: str = "msds") -> pd.DataFrame:
     parts = []
     for by, ref in REFERENCES.items():
         for level in ("england", "lmns"):
-            counts = count_table(engine, MEASURES, by=[by], level=level, period="all", grouping=grouping)
-            b = bounds(counts, by, ref, keys=["org_level", "org_code", "org_name", "period", "measure"])
+            counts = count_table(
+                engine, MEASURES, by=[by], level=level, period="all", grouping=grouping
+            )
+            b = bounds(
+                counts, by, ref, keys=["org_level", "org_code", "org_name", "period", "measure"]
+            )
             b = b.rename(columns={by: "group"})
             b.insert(b.columns.get_loc("group"), "breakdown", by)
             parts.append(b)
@@ -150,28 +155,44 @@ RELEASE = {
 }
 
 
-def write(report: QualityReport, out: Path, policy: Policy | None = None) -> list[Path]:
-    """Write every table through ``policy`` (None: analyst-only, unrounded)."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
+def released(report: QualityReport, policy: Policy | None) -> dict[str, pd.DataFrame]:
+    """Every table through ``policy`` (None: analyst-only, unrounded, marked so)."""
+    out = {}
     for name, df in report.tables.items():
         counts, stats, small = RELEASE[name]
-        released = release_columns(df, policy, counts, stats, small)
-        paths.append(write_counts(released, out / name))
+        out[name] = release_columns(df, policy, counts, stats, small)
+    return out
+
+
+def write(report: QualityReport, out: Path, policy: Policy | None = None) -> list[Path]:
+    """Write every table, released through ``policy``."""
+    paths = [write_counts(df, out / name) for name, df in released(report, policy).items()]
     report.paths = paths
     return paths
 
 
-def summary_lines(report: QualityReport) -> list[str]:
-    """A short plain-text summary (aggregates only)."""
-    fq = report.tables["field_quality.csv"]
-    eng = fq[fq["org_level"] == "england"].groupby("field")[
-        ["valid", "default", "invalid", "missing", "denominator"]
-    ].sum()
+def summary_lines(report: QualityReport, policy: Policy | None = None) -> list[str]:
+    """A short plain-text summary (aggregates only). Totals are computed from the
+    unrounded tables and each printed count is then released through ``policy``
+    (rounding each cell first and summing would inflate small counts)."""
+
+    def n(x: float) -> str:
+        if policy is None:
+            return f"{int(x):,}"
+        v = float(policy.count(np.array([x]))[0])
+        return "withheld" if np.isnan(v) else f"{int(v):,}"
+
+    tables = report.tables
+    fq = tables["field_quality.csv"]
+    eng = (
+        fq[fq["org_level"] == "england"]
+        .groupby("field")[["valid", "default", "invalid", "missing", "denominator"]]
+        .sum()
+    )
     lines = []
     if len(eng):
-        rows = int(eng["denominator"].max())
-        lines.append(f"{rows:,} rows assessed (accepted and quarantined)")
+        lines.append(f"{n(eng['denominator'].max())} rows assessed (accepted and quarantined)")
+        eng = eng.astype("float64")
         eng["not_valid"] = 100 * (1 - eng["valid"] / eng["denominator"])
         eng = eng.drop(index=list(field_status.BLANK_EXPECTED), errors="ignore")
         worst = eng.sort_values("not_valid", ascending=False).head(3)
@@ -179,7 +200,7 @@ def summary_lines(report: QualityReport) -> list[str]:
             "least complete fields: "
             + "; ".join(f"{f} {p:.1f}% not valid" for f, p in worst["not_valid"].items())
         )
-    mis = report.tables["mis_ethnicity.csv"]
+    mis = tables["mis_ethnicity.csv"]
     if len(mis):
         fails = mis[~mis["pass"]]
         lines.append(
@@ -187,14 +208,16 @@ def summary_lines(report: QualityReport) -> list[str]:
             f"(>= 90% valid); {fails['trust_code'].nunique()} trusts fail in at least one month"
         )
     if report.mis_undated:
-        lines.append(f"{report.mis_undated:,} women without a derivable booking month")
-    pl = report.tables["plausibility.csv"]
+        lines.append(f"{n(report.mis_undated)} women without a derivable booking month")
+    pl = tables["plausibility.csv"]
     if len(pl):
         per = pl.groupby("check")["flagged"].sum()
-        lines.append("plausibility: " + "; ".join(f"{c} {int(v):,}" for c, v in per.items()))
+        lines.append(
+            "plausibility (records flagged): " + "; ".join(f"{c} {n(v)}" for c, v in per.items())
+        )
     else:
         lines.append("plausibility: nothing flagged")
-    comp = report.tables["completeness.csv"]
+    comp = tables["completeness.csv"]
     e = comp[(comp["org_level"] == "england") & (comp["by"] == "organisation")]
     for _, r in e.iterrows():
         lines.append(f"{r['dimension']} recorded for {r['percent']:.1f}% of babies (England)")
