@@ -6,7 +6,7 @@ bad input, and no record-level values in any message.
 
 from __future__ import annotations
 
-from matequity.cli import quality, records, statistics  # noqa: F401  (they register commands)
+from matequity.cli import quality, records, signals, statistics  # noqa: F401  (register commands)
 from matequity.cli.app import app
 
 __all__ = ["app"]

@@ -1,0 +1,102 @@
+"""``matequity signals ...``: MOSS CUSUM, thresholds, excess events, the signal
+register; and ``matequity spc``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matequity.cli.app import app, console, user_errors
+
+signals_app = typer.Typer(
+    help="Safety signals: the MOSS CUSUM, its thresholds, excess events and the signal register.",
+    no_args_is_help=True,
+)
+app.add_typer(signals_app, name="signals")
+
+
+@signals_app.command("moss")
+@user_errors
+def moss_cmd(
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="Monthly CSV: site_code, month (YYYY-MM), events, and expected or births "
+            "(term births; optional reference_rate column)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV, one row per site-month.")],
+    reference_rate: Annotated[
+        float | None,
+        typer.Option(help="National reference rate per term birth (default: from the table)."),
+    ] = None,
+    summary: Annotated[
+        Path | None, typer.Option(help="Also write signals in the last 6 and 12 months per site.")
+    ] = None,
+) -> None:
+    """The MOSS chart per site and month: expected, k, h1, h2, cusum, level, reset."""
+    from matequity.counts.table import read_counts, write_counts
+    from matequity.signals.moss import moss, signal_summary
+
+    df = read_counts(table, required=("events",))
+    chart = moss(df, reference_rate)
+    write_counts(chart, out)
+    n1, n2 = int((chart["level"] == 1).sum()), int((chart["level"] == 2).sum())
+    console.print(
+        f"{chart['site_code'].nunique()} sites, {chart['month'].nunique()} months: "
+        f"{n1} level-1 and {n2} level-2 site-months; wrote {out}"
+    )
+    if summary:
+        write_counts(signal_summary(chart), summary)
+        console.print(f"wrote {summary}")
+
+
+@signals_app.command("thresholds")
+@user_errors
+def thresholds_cmd(
+    mu0: Annotated[float, typer.Option("--mu0", help="Expected events per month.")],
+    arl: Annotated[
+        list[float] | None,
+        typer.Option("--arl", help="In-control ARL target(s) in months (default 20 and 100)."),
+    ] = None,
+    k: Annotated[
+        float | None, typer.Option(help="Reference value (default MOSS's: doubling, 0.01).")
+    ] = None,
+) -> None:
+    """k, h, the grid denominator and the achieved in-control ARL (CUSUMdesign getH
+    as MOSS calls it)."""
+    from matequity.errors import UserError
+    from matequity.signals.thresholds import ThresholdError, get_h, reference_value
+
+    if mu0 <= 0:
+        raise UserError("--mu0 must be > 0")
+    m = round(mu0, 2)
+    k0 = round(reference_value(m), 2) if k is None else k
+    for target in arl or [20.0, 100.0]:
+        try:
+            d = get_h(m, k0, float(target))
+        except ThresholdError as e:
+            raise UserError(str(e)) from None
+        console.print(
+            f"mu0 {m:g}  ARL target {target:g}: k = {d.k:.6f}  grid 1/{d.d}  "
+            f"h = {d.h:.6f}  in-control ARL = {d.arl0:.2f}"
+        )
+
+
+@signals_app.command("vlad")
+@user_errors
+def vlad_cmd(
+    events: Annotated[Path, typer.Argument(help="Daily CSV: site_code, date, events.")],
+    chart: Annotated[Path, typer.Option("--chart", help="The output of 'signals moss'.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV, one row per site-day.")],
+) -> None:
+    """The excess-events chart: daily cumulative observed minus expected, never reset."""
+    from matequity.counts.table import read_counts, write_counts
+    from matequity.signals.vlad import vlad
+
+    ev = read_counts(events, required=("events",))
+    ch = read_counts(chart, required=("expected",))
+    write_counts(vlad(ev, ch), out)
+    console.print(f"wrote {out}")

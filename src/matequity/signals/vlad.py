@@ -1,0 +1,46 @@
+"""The MOSS excess-events chart (a variable life-adjusted display, Lovegrove et
+al. 1997, Lancet 350:1128): the daily cumulative observed minus expected events,
+never reset (NHS England MOSS SOP annex 4; nhsengland/Maternity-MOSS).
+
+Expected events per day = the month's expected count / days in the month. Each
+day with events carries its month's MOSS signal level.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+OUTPUT = ("site_code", "date", "events", "expected", "excess", "cumulative_excess", "level")
+
+
+def vlad(daily_events: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
+    """``daily_events``: site_code, date, events (days without events may be
+    absent); ``chart``: the MOSS output (site_code, month, expected, level)."""
+    c = chart[["site_code", "month", "expected", "level"]].copy()
+    c["period"] = pd.PeriodIndex(c["month"].astype(str), freq="M")
+    c = c[c["expected"].notna()]
+    days = []
+    for r in c.itertuples():
+        dates = pd.date_range(r.period.start_time, r.period.end_time.normalize(), freq="D")
+        days.append(
+            pd.DataFrame(
+                {
+                    "site_code": r.site_code,
+                    "date": dates,
+                    "expected": r.expected / len(dates),
+                    "_level": r.level,
+                }
+            )
+        )
+    grid = pd.concat(days, ignore_index=True)
+    ev = daily_events.copy()
+    ev["date"] = pd.to_datetime(ev["date"])
+    ev = ev.groupby(["site_code", "date"], as_index=False)["events"].sum()
+    out = grid.merge(ev, on=["site_code", "date"], how="left")
+    out["events"] = out["events"].fillna(0).astype("int64")
+    out = out.sort_values(["site_code", "date"]).reset_index(drop=True)
+    out["excess"] = out["events"] - out["expected"]
+    out["cumulative_excess"] = out.groupby("site_code")["excess"].cumsum()
+    out["level"] = out["_level"].where(out["events"] > 0).astype("Int64")
+    out["date"] = out["date"].dt.date.astype(str)
+    return out[list(OUTPUT)]
