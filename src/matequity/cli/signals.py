@@ -100,3 +100,45 @@ def vlad_cmd(
     ch = read_counts(chart, required=("expected",))
     write_counts(vlad(ev, ch), out)
     console.print(f"wrote {out}")
+
+
+@app.command("spc")
+@user_errors
+def spc_cmd(
+    table: Annotated[
+        Path, typer.Argument(help="CSV: date, value (optional series_id: one chart each).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV, one row per point.")],
+    improvement: Annotated[
+        str, typer.Option(help="increase, decrease or neutral: which way is better.")
+    ] = "increase",
+    target: Annotated[float | None, typer.Option(help="Target, for the assurance type.")] = None,
+    rebase: Annotated[
+        str | None, typer.Option(help="Comma-separated dates where limits are recalculated.")
+    ] = None,
+    fix_after: Annotated[
+        int | None, typer.Option(help="Fix the limits after this many points (>= 12).")
+    ] = None,
+    no_screen_outliers: Annotated[
+        bool, typer.Option("--no-screen-outliers", help="Keep large moving ranges (Excel tool).")
+    ] = False,
+) -> None:
+    """Making Data Count XmR chart: limits, special-cause rules, point, variation and
+    assurance types (as NHSRplotthedots)."""
+    import pandas as pd
+
+    from matequity.counts.table import read_counts, write_counts
+    from matequity.spc.chart import spc
+
+    df = read_counts(table, required=("value",), counts=False)
+    dates = [d.strip() for d in rebase.split(",")] if rebase else []
+    res = spc(pd.DataFrame(df), improvement, target, dates, fix_after, not no_screen_outliers)
+    write_counts(res, out)
+    last = res.groupby(res["series_id"] if "series_id" in res else [0] * len(res)).tail(1)
+    for r in last.itertuples():
+        console.print(
+            f"{getattr(r, 'series_id', 'series')}: variation {r.variation_type}, "
+            f"assurance {r.assurance_type or 'n/a'}"
+            + ("  (12 points or fewer: trial limits)" if r.short_series_warning else "")
+        )
+    console.print(f"wrote {out}")

@@ -16,8 +16,11 @@ from matequity.errors import InputFileError
 NUMERIC = ("numerator", "denominator")
 
 
-def read_counts(path: str | Path, required: tuple[str, ...] = NUMERIC) -> pd.DataFrame:
-    """Read and check a count table; one-line errors name the file, row or column."""
+def read_counts(
+    path: str | Path, required: tuple[str, ...] = NUMERIC, counts: bool = True
+) -> pd.DataFrame:
+    """Read and check a table; one-line errors name the file, row or column.
+    ``required`` columns must be numbers (counts >= 0 unless ``counts`` is False)."""
     p = Path(path)
     if not p.exists():
         raise InputFileError(str(p), "no such file")
@@ -46,7 +49,7 @@ def read_counts(path: str | Path, required: tuple[str, ...] = NUMERIC) -> pd.Dat
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0]) + 1
             raise InputFileError(str(p), f"row {row}, column '{col}': expected a number")
-        if (num < 0).any():
+        if counts and (num < 0).any():
             row = int((num < 0).to_numpy().nonzero()[0][0]) + 1
             raise InputFileError(str(p), f"row {row}, column '{col}': expected a count >= 0")
         df[col] = num

@@ -146,9 +146,9 @@ def moss(table: pd.DataFrame, reference_rate: float | None = None) -> pd.DataFra
     if not has_expected and "births" not in table.columns:
         raise UserError("give either an 'expected' column or 'births' (with a reference rate)")
     values = ["events"] + (
-        ["expected"] if has_expected else ["births"] + (
-            ["reference_rate"] if "reference_rate" in table.columns else []
-        )
+        ["expected"]
+        if has_expected
+        else ["births"] + (["reference_rate"] if "reference_rate" in table.columns else [])
     )
     t = table.copy()
     for c in values:

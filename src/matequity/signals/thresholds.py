@@ -103,9 +103,7 @@ def moss_thresholds(expected: float) -> MossThresholds:
     ``expected`` (before MOSS's rounding to 2 dp)."""
     mu0 = round(expected, 2)
     if mu0 <= 0:
-        raise UserError(
-            f"expected count {expected} rounds to 0: MOSS cannot set thresholds for it"
-        )
+        raise UserError(f"expected count {expected} rounds to 0: MOSS cannot set thresholds for it")
     k0 = reference_value(mu0)
     d1, s1 = _cascade(mu0, k0, LEVEL1_ARL)
     d2, _s2 = _cascade(mu0, k0, LEVEL2_ARL)
