@@ -142,3 +142,123 @@ def spc_cmd(
             + ("  (12 points or fewer: trial limits)" if r.short_series_warning else "")
         )
     console.print(f"wrote {out}")
+
+
+def _as_of(text: str | None):
+    import datetime as dt
+
+    from matequity.errors import UserError
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--as-of {text!r}: expected a date YYYY-MM-DD") from None
+
+
+@signals_app.command("run")
+@user_errors
+def run_cmd(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for moss.csv, summary and vlad.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Notification date of new signals (default today).")
+    ] = None,
+    reference_rate: Annotated[
+        float | None, typer.Option(help="National reference rate (default: England's, 3 years).")
+    ] = None,
+) -> None:
+    """Run MOSS on the store and add new signals to the register (idempotent)."""
+    from matequity import store as store_mod
+    from matequity.counts.table import write_counts
+    from matequity.engine.backend import duckdb_engine
+    from matequity.signals import register
+    from matequity.signals.from_store import daily_events, monthly_events
+    from matequity.signals.moss import moss, signal_summary
+    from matequity.signals.vlad import vlad
+
+    detected = _as_of(as_of)
+    engine = duckdb_engine(store)
+    monthly = monthly_events(engine)
+    daily = daily_events(engine) if out else None
+    engine.backend.disconnect()
+    chart = moss(monthly, reference_rate)
+    if out:
+        write_counts(chart, out / "moss.csv")
+        write_counts(signal_summary(chart), out / "moss_summary.csv")
+        write_counts(vlad(daily, chart), out / "excess_events.csv")
+        console.print(f"wrote {out}/moss.csv, moss_summary.csv, excess_events.csv")
+    con = store_mod.connect(store)
+    try:
+        res = register.register(con, chart, detected)
+    finally:
+        con.close()
+    console.print(
+        f"{res.new} new signal(s) registered (notified {detected}); "
+        f"{res.already} already in the register"
+    )
+
+
+@signals_app.command("list")
+@user_errors
+def list_cmd(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    status: Annotated[str | None, typer.Option(help="Only this status, e.g. open.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write a CSV.")] = None,
+) -> None:
+    """The signal register: site, month, level, first detected, due date, status."""
+    from rich.table import Table
+
+    from matequity import store as store_mod
+    from matequity.counts.table import write_counts
+    from matequity.errors import UserError
+    from matequity.signals import register
+
+    if not store.exists():
+        raise UserError(f"{store}: no such store")
+    con = store_mod.connect(store)
+    try:
+        df = register.listing(con)
+    finally:
+        con.close()
+    if status:
+        df = df[df["status"] == status]
+    t = Table(title=f"Signal register ({len(df)})")
+    cols = ("signal_id", "level", "first_detected", "due_date", "status", "overdue")
+    for c in cols:
+        t.add_column(c)
+    for r in df.itertuples():
+        t.add_row(*(str(getattr(r, c)) for c in cols))
+    console.print(t)
+    if out:
+        write_counts(df, out)
+
+
+@signals_app.command("check")
+@user_errors
+def check_cmd(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    signal: Annotated[str, typer.Option("--id", help="Signal id (see 'signals list').")],
+    status: Annotated[
+        str, typer.Option(help="check_recorded, escalated or closed.")
+    ] = "check_recorded",
+    by: Annotated[str, typer.Option(help="Who is recording this.")] = "",
+    actions: Annotated[str | None, typer.Option(help="Actions taken.")] = None,
+) -> None:
+    """Record the critical safety check (or escalation, closure) of a signal.
+    The history is append-only."""
+    from matequity import store as store_mod
+    from matequity.errors import UserError
+    from matequity.signals import register
+
+    if not store.exists():
+        raise UserError(f"{store}: no such store")
+    con = store_mod.connect(store)
+    try:
+        n = register.record(con, signal, status, by, actions)
+    finally:
+        con.close()
+    console.print(f"{signal}: {status} recorded by {by} (event {n})")

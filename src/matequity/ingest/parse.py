@@ -93,7 +93,6 @@ def parse_outcome(s: ir.StringValue) -> ir.StringValue:
     )
 
 
-
 def parse_sex(s: ir.StringValue) -> ir.StringValue:
     """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known."""
     t = s.upper()

@@ -8,6 +8,7 @@ day with events carries its month's MOSS signal level.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 OUTPUT = ("site_code", "date", "events", "expected", "excess", "cumulative_excess", "level")
@@ -17,22 +18,19 @@ def vlad(daily_events: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
     """``daily_events``: site_code, date, events (days without events may be
     absent); ``chart``: the MOSS output (site_code, month, expected, level)."""
     c = chart[["site_code", "month", "expected", "level"]].copy()
-    c["period"] = pd.PeriodIndex(c["month"].astype(str), freq="M")
-    c = c[c["expected"].notna()]
-    days = []
-    for r in c.itertuples():
-        dates = pd.date_range(r.period.start_time, r.period.end_time.normalize(), freq="D")
-        days.append(
-            pd.DataFrame(
-                {
-                    "site_code": r.site_code,
-                    "date": dates,
-                    "expected": r.expected / len(dates),
-                    "_level": r.level,
-                }
-            )
-        )
-    grid = pd.concat(days, ignore_index=True)
+    c = c[c["expected"].notna()].reset_index(drop=True)
+    period = pd.PeriodIndex(c["month"].astype(str), freq="M")
+    ndays = period.days_in_month.to_numpy()
+    rep = np.repeat(np.arange(len(c)), ndays)
+    offset = np.arange(len(rep)) - np.repeat(np.cumsum(ndays) - ndays, ndays)
+    grid = pd.DataFrame(
+        {
+            "site_code": c["site_code"].to_numpy()[rep],
+            "date": period.start_time.to_numpy()[rep] + pd.to_timedelta(offset, unit="D"),
+            "expected": (c["expected"].to_numpy(float) / ndays)[rep],
+            "_level": c["level"].to_numpy()[rep],
+        }
+    )
     ev = daily_events.copy()
     ev["date"] = pd.to_datetime(ev["date"])
     ev = ev.groupby(["site_code", "date"], as_index=False)["events"].sum()
