@@ -98,13 +98,15 @@ def _cascade(mu0: float, k0: float, target: float) -> tuple[Design, float]:
     raise UserError(f"no MOSS threshold for expected count {mu0}: {last}")
 
 
-def moss_thresholds(expected: float) -> MossThresholds:
+@lru_cache(maxsize=8192)
+def moss_thresholds(expected: float, multiple: float = RATE_MULTIPLE) -> MossThresholds:
     """MOSS's k, h1 and h2 for a site-year whose expected monthly count is
-    ``expected`` (before MOSS's rounding to 2 dp)."""
+    ``expected`` (before MOSS's rounding to 2 dp). ``multiple`` is the rate ratio
+    to detect (MOSS: 2, a doubling; matequity's equity signals may use another)."""
     mu0 = round(expected, 2)
     if mu0 <= 0:
         raise UserError(f"expected count {expected} rounds to 0: MOSS cannot set thresholds for it")
-    k0 = reference_value(mu0)
+    k0 = reference_value(mu0, multiple)
     d1, s1 = _cascade(mu0, k0, LEVEL1_ARL)
     d2, _s2 = _cascade(mu0, k0, LEVEL2_ARL)
     return MossThresholds(
