@@ -131,7 +131,7 @@ def test_score_counts_false_signals_and_detections():
         {
             "site_code": ["A"] * 12 + ["B"] * 12,
             "month": months * 2,
-            "level": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0],
+            "level": [0, 0, 1, *[0] * 9, 0, 0, 0, 0, 2, *[0] * 7],
         }
     )
     episodes = pd.DataFrame(
