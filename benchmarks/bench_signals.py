@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from bench_pipeline import YEARS, machine, timed
+
 from matequity.engine.backend import duckdb_engine
 from matequity.ingest.load import ingest
 from matequity.quality import report
@@ -87,12 +87,16 @@ def main() -> None:
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(f"{meta['machine']}; {meta['date']}; median of {args.repeat}\n")
-    print("| births | site-months | MOSS (events + thresholds + charts) | data-quality report "
-          "| floor: bare DuckDB GROUP BY site, month |")
+    print(
+        "| births | site-months | MOSS (events + thresholds + charts) | data-quality report "
+        "| floor: bare DuckDB GROUP BY site, month |"
+    )
     print("|---|---|---|---|---|")
     r = results
-    print(f"| {r['births']:,} | {r['site_months']:,} | {r['moss_s']:.2f} s | "
-          f"{r['quality_s']:.1f} s | {r['floor_s']:.2f} s |")
+    print(
+        f"| {r['births']:,} | {r['site_months']:,} | {r['moss_s']:.2f} s | "
+        f"{r['quality_s']:.1f} s | {r['floor_s']:.2f} s |"
+    )
 
 
 if __name__ == "__main__":
