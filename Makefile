@@ -25,6 +25,7 @@ demo: env
 	$(VENV)/bin/matequity demo --out matequity-demo
 
 test: env
+	scripts/install-browser.sh
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/python -m pytest -q
 

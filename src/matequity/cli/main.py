@@ -6,7 +6,13 @@ bad input, and no record-level values in any message.
 
 from __future__ import annotations
 
-from matequity.cli import quality, records, signals, statistics  # noqa: F401  (register commands)
+from matequity.cli import (  # noqa: F401  (they register commands)
+    quality,
+    records,
+    report,
+    signals,
+    statistics,
+)
 from matequity.cli.app import app
 
 __all__ = ["app"]

@@ -268,3 +268,5 @@ def demo(
     console.print(f"tables:  {res.tables[0].parent} ({len(res.tables)} CSV files)")
     console.print(f"quality: {res.quality[0].parent} ({len(res.quality)} CSV files)")
     console.print(f"summary: {res.summary}")
+    for p in res.reports:
+        console.print(f"report:  {p}")

@@ -26,6 +26,8 @@ from matequity.ingest.load import ingest
 from matequity.measures.catalogue import MEASURES
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs import html_summary as hs
+from matequity.outputs.reports import board as board_report
+from matequity.outputs.reports import render as report_render
 from matequity.quality import report as quality_report
 from matequity.stats.frames import measure_settings
 from matequity.stats.rates import add_rates
@@ -46,6 +48,7 @@ class DemoResult:
     data: Path
     tables: tuple[Path, ...]
     quality: tuple[Path, ...] = ()
+    reports: tuple[Path, ...] = ()
 
 
 def rates_for(counts: pd.DataFrame) -> pd.DataFrame:
@@ -207,4 +210,16 @@ def run(
         reasons=reasons,
         sections=sections,
     )
-    return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths))
+    step("trust board safety report")
+    trust = (
+        engine.execute(engine.table("organisations"))
+        .sort_values("trust_code")["trust_code"]
+        .iloc[0]
+    )
+    engine.backend.disconnect()
+    report, _data = board_report.build(store_path, trust, POLICY)
+    reports = (
+        report_render.write_html(report, out / "reports" / f"board_{trust}.html"),
+        report_render.write_pdf(report, out / "reports" / f"board_{trust}.pdf"),
+    )
+    return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths), reports)

@@ -1,0 +1,38 @@
+"""A report as data: sections of text, tables and charts, with the metadata
+every matequity report states (data period, source, definitions, disclosure
+policy, version). Reports are built from API results; rendering only formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from matequity.outputs.charts.spec import ChartSpec
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    charts: tuple[ChartSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    title: str
+    organisation: str
+    period: str
+    source: str
+    definitions: tuple[str, ...]
+    disclosure: str
+    version: str
+    generated: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
