@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from matequity.ingest.load import ingest
 from matequity.model import schema
 from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
+
+# CI runs the property and fuzz tests derandomized (the same examples every run, so a
+# red CI is a real regression); HYPOTHESIS_PROFILE=explore draws fresh examples.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ORG_HEADER = list(schema.ORGANISATION_COLUMNS)
 ORGS = [

@@ -17,6 +17,7 @@ from conftest import baby, write_csv
 from matequity.errors import InputFileError
 from matequity.ingest.load import ingest
 from matequity.ingest.reasons import REASON_CODES
+from matequity.model import schema
 
 BAD = Path(__file__).parent / "data" / "bad"
 BAD_CASES = {
@@ -230,3 +231,12 @@ def test_reference_file_errors(tmp_path):
     lk.write_text("lsoa_code,imd_decile\nE1,11\n")
     with pytest.raises(InputFileError, match="row 1: imd_decile is not a whole number 1-10"):
         ingest(tmp_path / "s.duckdb", [lk])
+
+
+def test_births_file_missing_baby_id_is_not_taken_for_a_lookup(tmp_path, orgs_csv):
+    # found by the fuzz test: a births file without baby_id but with lsoa_code and
+    # imd_decile was once recognised as the LSOA->IMD lookup
+    header = [c for c in schema.BIRTH_FIELD_NAMES if c != "baby_id"]
+    p = write_csv(tmp_path / "b.csv", [baby()], header)
+    with pytest.raises(InputFileError, match="required column"):
+        ingest(tmp_path / "s.duckdb", [orgs_csv, p])

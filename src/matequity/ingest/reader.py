@@ -97,8 +97,9 @@ def _canonical(path: Path, names: list[str], first_line: str) -> tuple[FileKind,
     if set(schema.ORGANISATION_COLUMNS) <= cols:
         kind: FileKind = "organisations"
         wanted: tuple[str, ...] = schema.ORGANISATION_COLUMNS
-    elif set(schema.IMD_LOOKUP_COLUMNS) == cols or (
-        set(schema.IMD_LOOKUP_COLUMNS) <= cols and "baby_id" not in cols
+    elif set(schema.IMD_LOOKUP_COLUMNS) <= cols and not (
+        # any other births column makes it a births file (perhaps missing baby_id)
+        (cols - set(schema.IMD_LOOKUP_COLUMNS)) & set(schema.BIRTH_FIELD_NAMES)
     ):
         kind, wanted = "imd_lookup", schema.IMD_LOOKUP_COLUMNS
     else:
