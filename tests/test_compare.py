@@ -109,3 +109,19 @@ def test_equal_rates_mean_ratio_one_and_no_excess(rate, ns):
     df = table([("X", f"g{i}", rate * n * 10, n * 10) for i, n in enumerate(ns)])
     out = compare(df, "group", statistic="rate", multiplier=1, min_events=0)
     assert np.allclose(out["ratio"], 1.0) and np.allclose(out["excess_events"], 0.0, atol=1e-9)
+
+
+def test_reference_without_events_gives_no_ratio_and_no_error():
+    # found building the LMNS report on a small area: a named reference group with
+    # zero events raised ZeroDivisionError
+    df = pd.DataFrame(
+        {
+            "group": ["White", "Black"],
+            "measure": "stillbirth",
+            "numerator": [0, 4],
+            "denominator": [500, 400],
+        }
+    )
+    out = compare(df, "group", "White").set_index("group")
+    assert np.isnan(out.loc["Black", "ratio"]) and np.isnan(out.loc["Black", "ratio_lower_95"])
+    assert out.loc["Black", "excess_events"] == 4

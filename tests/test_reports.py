@@ -155,3 +155,108 @@ def test_report_board_cli(board_report, tmp_path):
         app, ["report", "board", "--store", str(store), "--org", "NOPE", "-o", str(tmp_path)]
     )
     assert r.exit_code == 2 and "unknown trust" in r.output
+
+
+@pytest.fixture(scope="module")
+def lmns_report(synthetic_store, tmp_path_factory):
+    from matequity.outputs.reports import lmns
+
+    eng = duckdb_engine(synthetic_store)
+    code = sorted(eng.execute(eng.table("organisations"))["lmns_code"])[0]
+    eng.backend.disconnect()
+    rep, data = lmns.build(synthetic_store, code, POLICIES["nhs"], "2022:2023")
+    out = tmp_path_factory.mktemp("lmns_out")
+    return synthetic_store, code, rep, data, render.write_html(rep, out / "l.html"), out
+
+
+def test_lmns_numbers_equal_the_api(lmns_report):
+    from matequity.stats.compare import compare
+
+    store, code, rep, _data, _h, _o = lmns_report
+    eng = duckdb_engine(store)
+    m = BY_NAME["stillbirth"]
+    c = count_table(eng, [m], by=["ethnic_group"], level="lmns", period="all")
+    c = c[c.org_code == code]
+    c["period"] = "2022-2023"
+    rel = apply_policy(add_rates(c, "rate", 1000.0), POLICIES["nhs"], ["ethnic_group"])
+    cmp_ = compare(
+        c[~c.ethnic_group.isin(["Not stated", "Not known", "Missing"])], "ethnic_group", "White"
+    ).set_index("ethnic_group")
+    t = _table(rep, "Stillbirth rate (per 1,000 total births) by Ethnic group")
+    rows = {r[0]: r for r in t.rows}
+    for _, r in rel.iterrows():
+        row = rows[r["ethnic_group"]]
+        assert row[1] == f"{r['numerator']:,.0f}" and row[2] == f"{r['denominator']:,.0f}"
+        assert row[3] == ("withheld" if pd.isna(r["value"]) else f"{r['value']:,.2f}")
+        g = r["ethnic_group"]
+        if row[5]:
+            assert row[5].startswith(f"{cmp_.loc[g, 'ratio']:.2f} (")
+        else:  # withheld with the rate, or no ratio at all
+            assert (
+                pd.isna(r["value"])
+                or g not in cmp_.index
+                or pd.isna(cmp_.loc[g, "ratio"])
+                or pd.isna(rel.set_index("ethnic_group").loc["White", "value"])
+            )
+
+
+def test_lmns_narrative_numbers_come_from_the_tables(lmns_report):
+    import re
+
+    _s, _c, rep, _d, _h, _o = lmns_report
+    cells = " ".join(v for s in rep.sections for t in s.tables for row in t.rows for v in row)
+    checked = 0
+    for sentence in rep.sections[0].paragraphs:
+        for ratio, lo, hi in re.findall(
+            r"was (\d+\.\d) times \(95% CI (\d+\.\d) to (\d+\.\d)\)", sentence
+        ):
+            # the sentence rounds the table's 2-decimal ratio and limits to 1 decimal
+            found = re.findall(r"(\d+\.\d\d) \((\d+\.\d\d) to (\d+\.\d\d)\)", cells)
+            assert any(
+                f"{float(a):.1f}" == ratio and f"{float(b):.1f}" == lo and f"{float(c):.1f}" == hi
+                for a, b, c in found
+            ), sentence
+            checked += 1
+    assert checked >= 1
+
+
+def test_lmns_disclosure_html_and_pdf(lmns_report):
+    _s, _c, rep, data, html, out = lmns_report
+    for by, rel in data.released.items():
+        assert (rel["disclosure_policy"] == "nhs").all()
+        assert (rel["numerator"] % 5 == 0).all() and (rel["denominator"] % 5 == 0).all()
+        small = rel["numerator"] <= 5
+        assert rel.loc[small, ["value", "ratio", "excess_events"]].isna().all().all(), by
+    doc = tinyhtml5.parse(html.read_text())
+    ns = "{http://www.w3.org/1999/xhtml}"
+    assert doc.find(f".//{ns}h1").text == rep.title
+    assert all(c.get("aria-label") for c in doc.findall(f".//{ns}div[@class='chart']"))
+    pdf = render.write_pdf(rep, out / "l.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Equity and equality analysis" in text and "Population profile" in text
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian chromium not installed (scripts/install-browser.sh)"
+)
+def test_lmns_renders_in_headless_chromium(lmns_report):
+    from playwright.sync_api import sync_playwright
+
+    _s, _c, _r, _d, html, out = lmns_report
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(html.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('div.chart svg').length =="
+            " document.querySelectorAll('div.chart').length",
+            timeout=30000,
+        )
+        page.screenshot(path=str(out / "lmns.png"), full_page=True)
+        browser.close()
+    assert problems == []

@@ -38,3 +38,27 @@ def board_cmd(
     console.print(f"wrote {html}")
     if pdf:
         console.print(f"wrote {render.write_pdf(rep, out / f'board_{org}.pdf')}")
+
+
+@report_app.command("lmns")
+@user_errors
+def lmns_cmd(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    org: Annotated[str, typer.Option("--org", help="LMNS code.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the HTML and PDF.")],
+    period: Annotated[
+        str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")
+    ] = None,
+    policy: Annotated[str, typer.Option(help="Disclosure policy for published cells.")] = "nhs",
+    pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
+) -> None:
+    """LMNS equity and equality analysis: population profile, each measure by ethnic
+    group and deprivation against England and a reference group, detectable change,
+    coding completeness, and a plain-English summary."""
+    from matequity.disclosure.policy import get
+    from matequity.outputs.reports import lmns, render
+
+    rep, _data = lmns.build(store, org, get(policy), period)
+    console.print(f"wrote {render.write_html(rep, out / f'lmns_{org}.html')}")
+    if pdf:
+        console.print(f"wrote {render.write_pdf(rep, out / f'lmns_{org}.pdf')}")

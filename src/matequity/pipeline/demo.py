@@ -27,6 +27,7 @@ from matequity.measures.catalogue import MEASURES
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs import html_summary as hs
 from matequity.outputs.reports import board as board_report
+from matequity.outputs.reports import lmns as lmns_report
 from matequity.outputs.reports import render as report_render
 from matequity.quality import report as quality_report
 from matequity.stats.frames import measure_settings
@@ -218,8 +219,12 @@ def run(
     )
     engine.backend.disconnect()
     report, _data = board_report.build(store_path, trust, POLICY)
-    reports = (
-        report_render.write_html(report, out / "reports" / f"board_{trust}.html"),
-        report_render.write_pdf(report, out / "reports" / f"board_{trust}.pdf"),
+    lmns = sorted(set(results[("lmns", "ethnic_group")]["org_code"]))[0]
+    step("LMNS equity and equality analysis")
+    equity, _edata = lmns_report.build(store_path, lmns, POLICY)
+    reports = tuple(
+        write(r, out / "reports" / f"{r.kind}_{code}.{ext}")
+        for r, code in ((report, trust), (equity, lmns))
+        for write, ext in ((report_render.write_html, "html"), (report_render.write_pdf, "pdf"))
     )
     return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths), reports)

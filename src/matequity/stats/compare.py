@@ -76,7 +76,8 @@ def compare(
             continue
         r = part[part[by].astype(str) == ref].iloc[0]
         a, n1 = part["numerator"].astype(float), part["denominator"].astype(float)
-        c, n0 = float(r["numerator"]), float(r["denominator"])
+        # numpy scalars: a reference with no events gives inf/NaN, not ZeroDivisionError
+        c, n0 = np.float64(r["numerator"]), np.float64(r["denominator"])
         is_prop = part["_stat"] == "proportion"
         m = part["_mult"]
         with np.errstate(divide="ignore", invalid="ignore"):
