@@ -147,7 +147,7 @@ def test_demo_small(tmp_path):
         assert (t["disclosure_policy"] == "nhs").all()
         assert (t["numerator"] % 5 == 0).all() and (t["denominator"] % 5 == 0).all()
     assert lm.loc[lm["numerator"] <= 5, "value"].isna().all()
-    for kind in ("board", "lmns"):
+    for kind in ("board", "lmns", "national"):
         files = sorted((out / "reports").glob(f"{kind}_*"))
         assert [p.suffix for p in files] == [".html", ".pdf"] and "report:" in r.output
     for name in ("field_quality.csv", "mis_ethnicity.csv", "equity_bounds.csv"):

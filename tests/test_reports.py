@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 import tinyhtml5
@@ -260,3 +261,36 @@ def test_lmns_renders_in_headless_chromium(lmns_report):
         page.screenshot(path=str(out / "lmns.png"), full_page=True)
         browser.close()
     assert problems == []
+
+
+def test_national_report_numbers_disclosure_and_render(synthetic_store, tmp_path):
+    from matequity.outputs.reports import national
+    from matequity.stats.compare import compare
+
+    rep, data = national.build(synthetic_store, POLICIES["nhs"], "2022:2023")
+    eng = duckdb_engine(synthetic_store)
+    c = count_table(
+        eng, [BY_NAME["stillbirth"]], by=["ethnic_group"], level="england", period="year"
+    )
+    rel = apply_policy(add_rates(c, "rate", 1000.0), POLICIES["nhs"], ["ethnic_group"])
+    t = _table(rep, "Stillbirth rate (per 1,000 total births) by ethnic group and year")
+    rows = {r[0]: r[1:] for r in t.rows}
+    for g, cells in rows.items():
+        want = rel[rel.ethnic_group == g].sort_values("period")["value"]
+        assert list(cells) == ["withheld" if pd.isna(v) else f"{v:,.2f}" for v in want]
+    # excess stillbirths per LMNS against White: the API's sum over groups
+    lm = count_table(eng, [BY_NAME["stillbirth"]], by=["ethnic_group"], level="lmns", period="all")
+    lm = lm[~lm.ethnic_group.isin(["Not stated", "Not known", "Missing"])]
+    ex = compare(lm, "ethnic_group", "White").groupby("org_code")["excess_events"].sum()
+    top = data.excess_lmns.dropna(subset=["excess_events"])
+    assert np.allclose(top["excess_events"], ex.loc[top["org_code"]].to_numpy())
+    for m, r in data.by_year.items():
+        assert (r["disclosure_policy"] == "nhs").all(), m
+        assert r.loc[r["numerator"] <= 5, "value"].isna().all(), m
+    html = render.write_html(rep, tmp_path / "n.html")
+    doc = tinyhtml5.parse(html.read_text())
+    assert doc.find(".//{http://www.w3.org/1999/xhtml}h1").text == rep.title
+    text = " ".join(
+        p.extract_text() for p in PdfReader(render.write_pdf(rep, tmp_path / "n.pdf")).pages
+    )
+    assert "National equity progress report" in text and "most against least deprived" in text

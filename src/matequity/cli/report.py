@@ -62,3 +62,26 @@ def lmns_cmd(
     console.print(f"wrote {render.write_html(rep, out / f'lmns_{org}.html')}")
     if pdf:
         console.print(f"wrote {render.write_pdf(rep, out / f'lmns_{org}.pdf')}")
+
+
+@report_app.command("national")
+@user_errors
+def national_cmd(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the HTML and PDF.")],
+    period: Annotated[
+        str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")
+    ] = None,
+    policy: Annotated[str, typer.Option(help="Disclosure policy for published cells.")] = "nhs",
+    pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
+) -> None:
+    """National equity progress report: the pledge measures by ethnicity and
+    deprivation, trends against the ambition, the deprivation gradient, and the
+    LMNS carrying the most excess events."""
+    from matequity.disclosure.policy import get
+    from matequity.outputs.reports import national, render
+
+    rep, _data = national.build(store, get(policy), period)
+    console.print(f"wrote {render.write_html(rep, out / 'national_E92000001.html')}")
+    if pdf:
+        console.print(f"wrote {render.write_pdf(rep, out / 'national_E92000001.pdf')}")

@@ -49,7 +49,9 @@ def duckdb_engine(store: str | Path) -> IbisEngine:
     p = Path(store)
     if not p.exists():
         raise UserError(f"{p}: no such store; run 'matequity ingest' first")
-    return IbisEngine("duckdb", ibis.duckdb.connect(str(p), read_only=True))
+    con = ibis.duckdb.connect(str(p), read_only=True)
+    con.raw_sql("SET enable_progress_bar = false")  # no terminal noise from long queries
+    return IbisEngine("duckdb", con)
 
 
 def spark_engine(folder: str | Path, session: Any = None) -> IbisEngine:

@@ -28,6 +28,7 @@ from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs import html_summary as hs
 from matequity.outputs.reports import board as board_report
 from matequity.outputs.reports import lmns as lmns_report
+from matequity.outputs.reports import national as national_report
 from matequity.outputs.reports import render as report_render
 from matequity.quality import report as quality_report
 from matequity.stats.frames import measure_settings
@@ -222,9 +223,11 @@ def run(
     lmns = sorted(set(results[("lmns", "ethnic_group")]["org_code"]))[0]
     step("LMNS equity and equality analysis")
     equity, _edata = lmns_report.build(store_path, lmns, POLICY)
+    step("national equity progress report")
+    nat, _ndata = national_report.build(store_path, POLICY, f"{years.start}:{years.stop - 1}")
     reports = tuple(
         write(r, out / "reports" / f"{r.kind}_{code}.{ext}")
-        for r, code in ((report, trust), (equity, lmns))
+        for r, code in ((report, trust), (equity, lmns), (nat, "E92000001"))
         for write, ext in ((report_render.write_html, "html"), (report_render.write_pdf, "pdf"))
     )
     return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths), reports)

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from matequity.measures.catalogue import BY_NAME
 from matequity.outputs.charts.spec import ChartSpec
+
+
+def measure_definitions(names) -> tuple[str, ...]:
+    """One sentence per measure: numerator, denominator and source."""
+    return tuple(
+        f"{BY_NAME[m].title} ({BY_NAME[m].per}): {BY_NAME[m].numerator_text} among "
+        f"{BY_NAME[m].denominator_text}. Source: {BY_NAME[m].source}."
+        for m in names
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation, ethnicity
 from matequity.outputs.charts.rates import rates_by_group
-from matequity.outputs.reports.document import Report, Section, Table
+from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
 from matequity.quality.completeness import completeness, site_cells
 from matequity.stats.compare import compare
 from matequity.stats.frames import UNKNOWN_GROUPS, measure_settings
@@ -272,11 +272,7 @@ def _report(lmns, name, label, data: LmnsData, policy: Policy) -> Report:
         organisation=f"{name} ({lmns}), local maternity and neonatal system",
         period=f"births {label} (calendar years of birth)",
         source="matequity store: MSDS-aligned birth records (site of birth)",
-        definitions=tuple(
-            f"{BY_NAME[m].title} ({BY_NAME[m].per}): {BY_NAME[m].numerator_text} among "
-            f"{BY_NAME[m].denominator_text}. Source: {BY_NAME[m].source}."
-            for m in MEASURES
-        ),
+        definitions=measure_definitions(MEASURES),
         disclosure=policy.title,
         version=__version__,
         generated=dt.date.today().isoformat(),
