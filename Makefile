@@ -36,6 +36,7 @@ lint: env
 bench: env
 	$(VENV)/bin/python benchmarks/bench_pipeline.py
 	cd benchmarks && ../$(VENV)/bin/python bench_signals.py
+	cd benchmarks && ../$(VENV)/bin/python bench_reports.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) matequity-demo .pytest_cache .ruff_cache

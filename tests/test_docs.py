@@ -28,3 +28,13 @@ def test_readme_names_the_two_commands_and_ci_calls_the_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_reports_doc_names_every_chart_and_report():
+    text = (ROOT / "docs" / "reports.md").read_text()
+    charts = ROOT / "src" / "matequity" / "outputs" / "charts"
+    for f in charts.glob("*.py"):
+        if f.stem not in ("__init__", "palette", "spec", "render"):
+            assert f"`charts/{f.name}`" in text, f.name
+    for kind in ("lmns", "national", "board"):
+        assert f"matequity report {kind}" in text and f"(`report {kind}`)" in text

@@ -28,6 +28,35 @@ CHROMIUM = shutil.which("chromium")
 RATE = 0.002
 
 
+def render_in_chromium(html, shot) -> list[str]:
+    """Open the report in Debian's chromium (Playwright), wait until every chart
+    has drawn its SVG, take a full-page screenshot; the console errors seen."""
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(html.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('div.chart svg').length =="
+            " document.querySelectorAll('div.chart').length",
+            timeout=60000,
+        )
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    return problems
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian chromium not installed (scripts/install-browser.sh)"
+)
+
+
 @pytest.fixture(scope="module")
 def board_report(synthetic_store, tmp_path_factory):
     store = tmp_path_factory.mktemp("board") / "s.duckdb"
@@ -95,31 +124,11 @@ def test_board_html_parses_and_states_its_metadata(board_report):
     assert "http://" not in text.split("<body>")[1].split("<script")[0]  # no external fetches
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian chromium not installed (scripts/install-browser.sh)"
-)
+@needs_chromium
 def test_board_renders_in_headless_chromium(board_report):
-    from playwright.sync_api import sync_playwright
-
     _s, _t, _r, _d, html, out = board_report
-    problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 1400})
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(html.as_uri())
-        page.wait_for_function(
-            "document.querySelectorAll('div.chart svg').length =="
-            " document.querySelectorAll('div.chart').length",
-            timeout=30000,
-        )
-        shot = out / "board.png"
-        page.screenshot(path=str(shot), full_page=True)
-        browser.close()
-    assert problems == []
+    shot = out / "board.png"
+    assert render_in_chromium(html, shot) == []
     assert shot.stat().st_size > 10_000
 
 
@@ -237,38 +246,86 @@ def test_lmns_disclosure_html_and_pdf(lmns_report):
     assert "Equity and equality analysis" in text and "Population profile" in text
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian chromium not installed (scripts/install-browser.sh)"
-)
+@needs_chromium
 def test_lmns_renders_in_headless_chromium(lmns_report):
-    from playwright.sync_api import sync_playwright
-
     _s, _c, _r, _d, html, out = lmns_report
-    problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 1400})
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(html.as_uri())
-        page.wait_for_function(
-            "document.querySelectorAll('div.chart svg').length =="
-            " document.querySelectorAll('div.chart').length",
-            timeout=30000,
-        )
-        page.screenshot(path=str(out / "lmns.png"), full_page=True)
-        browser.close()
-    assert problems == []
+    shot = out / "lmns.png"
+    assert render_in_chromium(html, shot) == []
+    assert shot.stat().st_size > 10_000
 
 
-def test_national_report_numbers_disclosure_and_render(synthetic_store, tmp_path):
-    from matequity.outputs.reports import national
+def test_lmns_best_group_sentences_equal_the_api(lmns_report):
+    import re
+
     from matequity.stats.compare import compare
 
+    store, code, rep, _data, _h, _o = lmns_report
+    eng = duckdb_engine(store)
+    checked = 0
+    for by in ("ethnic_group", "imd_quintile"):
+        c = count_table(eng, [BY_NAME["preterm_birth"]], by=[by], level="lmns", period="all")
+        c = c[(c.org_code == code) & ~c[by].isin(["Not stated", "Not known", "Missing"])]
+        api = compare(c, by, "best")
+        best, excess = api["reference"].iloc[0], api["excess_events"].sum()
+        sec = next(x for x in rep.sections if x.title == "Preterm birth")
+        label = "ethnic group" if by == "ethnic_group" else "IMD quintile"
+        for para in sec.paragraphs:
+            if para.startswith(f"Best {label}:"):
+                assert best in para
+                n = re.search(r"there would have been ([\d,]+) fewer events", para).group(1)
+                assert n == f"{excess:,.0f}"
+                checked += 1
+    assert checked >= 1
+
+
+def test_lmns_gaps_by_year_equal_the_api(lmns_report):
+    from matequity.stats.compare import compare
+
+    store, code, rep, _data, _h, _o = lmns_report
+    eng = duckdb_engine(store)
+    m = BY_NAME["booked_by_10_weeks"]
+    c = count_table(eng, [m], by=["ethnic_group"], level="lmns", period="year")
+    c = c[c.org_code == code]
+    api = compare(
+        c[~c.ethnic_group.isin(["Not stated", "Not known", "Missing"])], "ethnic_group", "White"
+    ).set_index(["ethnic_group", "period"])
+    t = _table(rep, f"{m.title} by ethnic group: ratio to White")
+    years = t.header[1:]
+    for row in t.rows:
+        for y, cell in zip(years, row[1:], strict=True):
+            r = api.loc[(row[0], y)]
+            if cell not in ("withheld", "-"):
+                assert cell == (
+                    f"{r['ratio']:.2f} ({r['ratio_lower_95']:.2f} to "
+                    f"{r['ratio_upper_95']:.2f}); {r['excess_events']:+.1f}"
+                )
+            else:  # withheld only when the group's count is under the policy minimum
+                assert cell == "-" or r["numerator"] < POLICIES["nhs"].min_numerator_for_rate
+
+
+def test_lmns_funnel_compares_every_lmns(lmns_report):
+    store, code, _rep, data, _h, _o = lmns_report
+    eng = duckdb_engine(store)
+    n_lmns = eng.execute(eng.table("organisations"))["lmns_code"].nunique()
+    for m in ("stillbirth", "neonatal_mortality"):
+        f = data.funnels[m]
+        assert code in set(f["org_code"]) and len(f) == f["org_code"].nunique() == n_lmns
+
+
+@pytest.fixture(scope="module")
+def national_report(synthetic_store, tmp_path_factory):
+    from matequity.outputs.reports import national
+
     rep, data = national.build(synthetic_store, POLICIES["nhs"], "2022:2023")
-    eng = duckdb_engine(synthetic_store)
+    out = tmp_path_factory.mktemp("national_out")
+    return synthetic_store, rep, data, render.write_html(rep, out / "n.html"), out
+
+
+def test_national_report_numbers_equal_the_api(national_report):
+    from matequity.stats.compare import compare
+
+    store, rep, data, _h, _o = national_report
+    eng = duckdb_engine(store)
     c = count_table(
         eng, [BY_NAME["stillbirth"]], by=["ethnic_group"], level="england", period="year"
     )
@@ -284,13 +341,100 @@ def test_national_report_numbers_disclosure_and_render(synthetic_store, tmp_path
     ex = compare(lm, "ethnic_group", "White").groupby("org_code")["excess_events"].sum()
     top = data.excess_lmns.dropna(subset=["excess_events"])
     assert np.allclose(top["excess_events"], ex.loc[top["org_code"]].to_numpy())
-    for m, r in data.by_year.items():
-        assert (r["disclosure_policy"] == "nhs").all(), m
-        assert r.loc[r["numerator"] <= 5, "value"].isna().all(), m
-    html = render.write_html(rep, tmp_path / "n.html")
-    doc = tinyhtml5.parse(html.read_text())
-    assert doc.find(".//{http://www.w3.org/1999/xhtml}h1").text == rep.title
-    text = " ".join(
-        p.extract_text() for p in PdfReader(render.write_pdf(rep, tmp_path / "n.pdf")).pages
+    # LMNS by year (small multiples): the API's released rates
+    ly = count_table(eng, [BY_NAME["stillbirth"]], level="lmns", period="year")
+    want = apply_policy(add_rates(ly, "rate", 1000.0), POLICIES["nhs"], [])
+    got = data.lmns_years.merge(want, on=["period", "org_code"], suffixes=("", "_api"))
+    assert len(got) == len(want) == len(data.lmns_years)
+    assert np.allclose(got["value"], got["value_api"], equal_nan=True)
+    assert (got["denominator"] == got["denominator_api"]).all()
+
+
+def test_national_funnels_equal_the_api(national_report):
+    from matequity.stats.funnel import funnel
+
+    store, rep, data, _h, _o = national_report
+    eng = duckdb_engine(store)
+    c = count_table(eng, [BY_NAME["neonatal_mortality"]], level="lmns", period="all")
+    api, _disp = funnel(c, "rate", 1000.0)
+    f = data.funnels["neonatal_mortality"].set_index("org_code")
+    api = api.set_index("org_code").loc[f.index]
+    shown = f["value"].notna()
+    assert (f.loc[shown, "position_99_8"] == api.loc[shown, "position_99_8"]).all()
+    assert (f.loc[shown, "position_95"] == api.loc[shown, "position_95"]).all()
+    assert f.loc[~shown, "position_99_8"].isna().all()
+    rel = apply_policy(add_rates(c, "rate", 1000.0), POLICIES["nhs"], []).set_index("org_code")
+    assert np.allclose(f["value"], rel.loc[f.index, "value"], equal_nan=True)
+    # the table lists every LMNS outside the 99.8% limits
+    t = _table(rep, "LMNS outside the 99.8% limits")
+    n_outside = sum(
+        int(x["position_99_8"].isin(["above", "below"]).sum()) for x in data.funnels.values()
     )
+    assert len([r for r in t.rows if r[0] != "None"]) == n_outside
+
+
+def test_national_disclosure_on_published_cells(national_report):
+    _s, _r, data, _h, _o = national_report
+    frames = [*data.by_year.values(), *data.funnels.values(), data.lmns_years, data.deciles]
+    for r in frames:
+        assert (r["disclosure_policy"] == "nhs").all()
+        assert (r["numerator"] % 5 == 0).all() and (r["denominator"] % 5 == 0).all()
+        assert r.loc[r["numerator"] <= 5, "value"].isna().all()
+    assert (
+        data.funnels["stillbirth"]
+        .loc[data.funnels["stillbirth"]["value"].isna(), "position_99_8"]
+        .isna()
+        .all()
+    )
+
+
+def test_national_html_and_pdf(national_report):
+    _s, rep, _d, html, out = national_report
+    doc = tinyhtml5.parse(html.read_text())
+    ns = "{http://www.w3.org/1999/xhtml}"
+    assert doc.find(f".//{ns}h1").text == rep.title
+    charts = doc.findall(f".//{ns}div[@class='chart']")
+    assert len(charts) >= 11 and all(c.get("aria-label") for c in charts)
+    keys = [c.key for sec in rep.sections for c in sec.charts]
+    assert len(set(keys)) == len(keys) == len(charts)  # one element id per chart
+    for needle in ("Data period", "Disclosure policy", "Definitions", "matequity 0"):
+        assert needle in html.read_text()
+    text = " ".join(p.extract_text() for p in PdfReader(render.write_pdf(rep, out / "n.pdf")).pages)
     assert "National equity progress report" in text and "most against least deprived" in text
+    assert "Variation between LMNS" in text
+
+
+@needs_chromium
+def test_national_renders_in_headless_chromium(national_report):
+    _s, _r, _d, html, out = national_report
+    shot = out / "national.png"
+    assert render_in_chromium(html, shot) == []
+    assert shot.stat().st_size > 10_000
+
+
+def test_report_lmns_and_national_cli(synthetic_store, tmp_path):
+    eng = duckdb_engine(synthetic_store)
+    code = sorted(eng.execute(eng.table("organisations"))["lmns_code"])[0]
+    eng.backend.disconnect()
+    run = CliRunner().invoke
+    base = ["--store", str(synthetic_store), "-o", str(tmp_path), "--no-pdf"]
+    r = run(app, ["report", "lmns", *base, "--org", code, "--overdispersion", "phi", "--images"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / f"lmns_{code}.html").exists()
+    pngs = sorted((tmp_path / f"lmns_{code}_charts").glob("*.png"))
+    svgs = sorted((tmp_path / f"lmns_{code}_charts").glob("*.svg"))
+    assert len(pngs) == len(svgs) >= 10
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert all(s.read_text().lstrip().startswith("<svg") for s in svgs)
+    r = run(app, ["report", "national", *base, "--period", "2023:2023"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "national_E92000001.html").exists()
+    for args, message in (
+        (["national", *base, "--org", "E12000007"], "covers England (E92000001) only"),
+        (["national", *base, "--overdispersion", "huge"], "expected none, phi or tau2"),
+        (["lmns", *base, "--org", "NOPE"], "unknown LMNS 'NOPE'"),
+        (["national", *base, "--period", "2030:2031"], "the data hold births 2022 to 2023"),
+    ):
+        r = run(app, ["report", *args])
+        assert r.exit_code == 2 and message in r.output, r.output
+        assert "Traceback" not in r.output

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matequity.stats import power
-from matequity.stats.trend import time_value, trend
+from matequity.stats.trend import no_finite_slope, time_value, trend
 
 
 def test_time_labels():
@@ -50,6 +50,30 @@ def test_ambition_projection_and_year_reached():
     assert amb["year_reached"] == str(math.ceil(2015 + math.log(0.625) / math.log(0.97)))
     rising = trend(_series(0.004, 1.0, range(2015, 2025), 600_000), "period")
     assert rising.query("result == 'ambition'")["year_reached"].iloc[0] == "not at the current pace"
+
+
+def test_events_only_in_the_last_year_give_no_finite_trend():
+    """Regression: a group whose events all fall in its last year has no finite
+    slope (the Poisson fit diverges); the national report crashed with
+    OverflowError. The trend is then NaN, the other groups unaffected."""
+    years = ["2021", "2022", "2023"]
+    rare = pd.DataFrame(
+        {
+            "measure": "maternal_mortality",
+            "group": "Mixed",
+            "period": years,
+            "numerator": [0, 0, 1],
+            "denominator": [900, 950, 1000],
+        }
+    )
+    common = _series(0.0001, -3.0, range(2021, 2024), 500_000, "White", "maternal_mortality")
+    out = trend(pd.concat([rare, common]), "period", by="group", reference="White")
+    t = out[out["result"] == "trend"].set_index("group")
+    assert np.isnan(t.loc["Mixed", ["estimate", "lower_95", "upper_95"]].astype(float)).all()
+    assert t.loc["Mixed", "note"].startswith("no finite trend")
+    assert out.query("result == 'gap' and group == 'Mixed'")["estimate"].isna().all()
+    assert no_finite_slope(np.array([3, 0, 0])) and not no_finite_slope(np.array([0, 2, 0]))
+    assert t.loc["White", "estimate"] == pytest.approx(-3.0, abs=1e-6)
 
 
 def test_gap_narrowing_detected():

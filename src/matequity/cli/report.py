@@ -9,6 +9,25 @@ import typer
 
 from matequity.cli.app import app, console, user_errors
 
+ENGLAND = "E92000001"
+
+
+def _overdispersion(value: str) -> str:
+    from matequity.errors import UserError
+
+    if value not in ("none", "phi", "tau2"):
+        raise UserError(f"--overdispersion {value!r}: expected none, phi or tau2")
+    return value
+
+
+def _images(rep, folder: Path, wanted: bool) -> None:
+    from matequity.outputs.reports import render
+
+    if wanted:
+        files = render.write_images(rep, folder)
+        console.print(f"wrote {len(files) // 2} charts as SVG and PNG in {folder}")
+
+
 report_app = typer.Typer(help="Reports as self-contained HTML and PDF.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
@@ -27,6 +46,9 @@ def board_cmd(
         float | None, typer.Option(help="MOSS reference rate (default: England's, 3 years).")
     ] = None,
     pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
+    images: Annotated[
+        bool, typer.Option(help="Also write every chart as SVG and PNG (for slides and print).")
+    ] = False,
 ) -> None:
     """Trust board safety report: MOSS and excess-events charts per site, the signal
     register, SPC charts of key measures."""
@@ -38,6 +60,7 @@ def board_cmd(
     console.print(f"wrote {html}")
     if pdf:
         console.print(f"wrote {render.write_pdf(rep, out / f'board_{org}.pdf')}")
+    _images(rep, out / f"board_{org}_charts", images)
 
 
 @report_app.command("lmns")
@@ -50,7 +73,13 @@ def lmns_cmd(
         str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")
     ] = None,
     policy: Annotated[str, typer.Option(help="Disclosure policy for published cells.")] = "nhs",
+    overdispersion: Annotated[
+        str, typer.Option(help="Funnel limits: none (exact), phi or tau2 (overdispersed).")
+    ] = "none",
     pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
+    images: Annotated[
+        bool, typer.Option(help="Also write every chart as SVG and PNG (for slides and print).")
+    ] = False,
 ) -> None:
     """LMNS equity and equality analysis: population profile, each measure by ethnic
     group and deprivation against England and a reference group, detectable change,
@@ -58,10 +87,11 @@ def lmns_cmd(
     from matequity.disclosure.policy import get
     from matequity.outputs.reports import lmns, render
 
-    rep, _data = lmns.build(store, org, get(policy), period)
+    rep, _data = lmns.build(store, org, get(policy), period, _overdispersion(overdispersion))
     console.print(f"wrote {render.write_html(rep, out / f'lmns_{org}.html')}")
     if pdf:
         console.print(f"wrote {render.write_pdf(rep, out / f'lmns_{org}.pdf')}")
+    _images(rep, out / f"lmns_{org}_charts", images)
 
 
 @report_app.command("national")
@@ -69,19 +99,30 @@ def lmns_cmd(
 def national_cmd(
     store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the HTML and PDF.")],
+    org: Annotated[str, typer.Option("--org", help="England's code (ONS).")] = ENGLAND,
     period: Annotated[
         str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")
     ] = None,
     policy: Annotated[str, typer.Option(help="Disclosure policy for published cells.")] = "nhs",
+    overdispersion: Annotated[
+        str, typer.Option(help="Funnel limits: none (exact), phi or tau2 (overdispersed).")
+    ] = "none",
     pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
+    images: Annotated[
+        bool, typer.Option(help="Also write every chart as SVG and PNG (for slides and print).")
+    ] = False,
 ) -> None:
     """National equity progress report: the pledge measures by ethnicity and
     deprivation, trends against the ambition, the deprivation gradient, and the
     LMNS carrying the most excess events."""
     from matequity.disclosure.policy import get
+    from matequity.errors import UserError
     from matequity.outputs.reports import national, render
 
-    rep, _data = national.build(store, get(policy), period)
-    console.print(f"wrote {render.write_html(rep, out / 'national_E92000001.html')}")
+    if org != ENGLAND:
+        raise UserError(f"--org {org}: the national report covers England ({ENGLAND}) only")
+    rep, _data = national.build(store, get(policy), period, _overdispersion(overdispersion))
+    console.print(f"wrote {render.write_html(rep, out / f'national_{org}.html')}")
     if pdf:
-        console.print(f"wrote {render.write_pdf(rep, out / 'national_E92000001.pdf')}")
+        console.print(f"wrote {render.write_pdf(rep, out / f'national_{org}.pdf')}")
+    _images(rep, out / f"national_{org}_charts", images)

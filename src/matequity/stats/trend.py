@@ -60,6 +60,33 @@ def _fit(y, x, offset, robust: bool):
         return model.fit(scale=scale) if scale > 1 else res
 
 
+def _exp(x: float) -> float:
+    """exp(x); NaN where it overflows (a diverged fit)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.exp(x)
+    return float(v) if np.isfinite(v) else float("nan")
+
+
+def _percent_change(log_slope: float) -> float:
+    """100 x (exp(b) - 1); NaN where it overflows (a series whose events all
+    fall in its first or last period has no finite slope: the fit diverges)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = 100 * np.expm1(log_slope)
+    return float(v) if np.isfinite(v) else float("nan")
+
+
+def no_finite_slope(o: np.ndarray) -> bool:
+    """True when every event falls in the first or in the last period (``o`` in
+    time order): the Poisson log-linear slope then has no finite maximum
+    likelihood estimate (the fit diverges; Albert & Anderson 1984 on
+    separation), so no trend is given."""
+    nz = np.flatnonzero(np.asarray(o) > 0)
+    return len(nz) > 0 and (nz.max() == 0 or nz.min() == len(o) - 1)
+
+
+NO_SLOPE = "no finite trend: every event falls in the first or the last period"
+
+
 def group_trend(
     t: np.ndarray, o: np.ndarray, n: np.ndarray, robust: bool, confidence: float = 0.95
 ) -> dict:
@@ -68,9 +95,9 @@ def group_trend(
     b, se = float(res.params[1]), float(res.bse[1])
     z = z_value(confidence)
     return {
-        "estimate": 100 * math.expm1(b),
-        "lower_95": 100 * math.expm1(b - z * se),
-        "upper_95": 100 * math.expm1(b + z * se),
+        "estimate": _percent_change(b),
+        "lower_95": _percent_change(b - z * se),
+        "upper_95": _percent_change(b + z * se),
         "p_value": float(res.pvalues[1]),
         "_a": float(res.params[0]) - b * t.mean(),
         "_b": b,
@@ -91,12 +118,12 @@ def gap_trend(t, o1, n1, o0, n0, robust: bool, confidence: float = 0.95) -> dict
         "no clear change" if p >= 1 - confidence else ("narrowing" if moves_to_one else "widening")
     )
     return {
-        "estimate": math.exp(b),
-        "lower_95": math.exp(b - z * se),
-        "upper_95": math.exp(b + z * se),
+        "estimate": _exp(b),
+        "lower_95": _exp(b - z * se),
+        "upper_95": _exp(b + z * se),
         "p_value": p,
         "direction": direction,
-        "rate_ratio_mid": math.exp(log_rr),
+        "rate_ratio_mid": _exp(log_rr),
     }
 
 
@@ -131,6 +158,9 @@ def trend(
             s = s[s["denominator"] > 0]
             if len(s) < 3 or s["numerator"].sum() == 0:
                 continue
+            if no_finite_slope(s["numerator"].to_numpy()):
+                rows.append({**kv, "group": gname, "result": "trend", "note": NO_SLOPE})
+                continue
             r = group_trend(
                 s.index.to_numpy(float),
                 s["numerator"].to_numpy(float),
@@ -161,6 +191,19 @@ def trend(
                 j = s.join(ref, lsuffix="_g", rsuffix="_r", how="inner")
                 j = j[(j["denominator_g"] > 0) & (j["denominator_r"] > 0)]
                 if len(j) < 3 or j["numerator_g"].sum() == 0 or j["numerator_r"].sum() == 0:
+                    continue
+                if no_finite_slope(j["numerator_g"].to_numpy()) or no_finite_slope(
+                    j["numerator_r"].to_numpy()
+                ):
+                    rows.append(
+                        {
+                            **kv,
+                            "group": gname,
+                            "result": "gap",
+                            "reference": reference,
+                            "note": NO_SLOPE,
+                        }
+                    )
                     continue
                 g = gap_trend(
                     j.index.to_numpy(float),
@@ -215,7 +258,7 @@ def _ambition(kv: dict, part: pd.DataFrame, s: pd.DataFrame, r: dict, m: float) 
     latest_t = float(s.index.max())
     latest = float(s.loc[latest_t, "numerator"] / s.loc[latest_t, "denominator"] * m)
     a, b = r["_a"], r["_b"]
-    projected = math.exp(a + b * amb.year) * m
+    projected = _exp(a + b * amb.year) * m
     if b < 0:
         reached_t = (math.log(amb.target / m) - a) / b
         reached = f"{math.ceil(reached_t)}" if reached_t > latest_t else "already below"

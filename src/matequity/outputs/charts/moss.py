@@ -29,11 +29,11 @@ def cusum_chart(chart: pd.DataFrame, site: str) -> ChartSpec:
             title="Signal",
         ),
         tooltip=[
-            "month",
-            "events",
+            "month:N",
+            "events:Q",
             alt.Tooltip("expected:Q", format=".2f"),
             alt.Tooltip("cusum:Q", format=".3f"),
-            "signal",
+            "signal:N",
         ],
     )
     h1 = base.mark_line(

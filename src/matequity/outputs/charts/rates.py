@@ -33,7 +33,7 @@ def rates_by_group(
         base.mark_point(filled=True, size=70, color=palette.CATEGORICAL[0]).encode(
             x="value:Q",
             tooltip=[
-                by,
+                f"{by}:N",
                 alt.Tooltip("value:Q", format=".2f"),
                 alt.Tooltip("lower_95:Q", format=".2f"),
                 alt.Tooltip("upper_95:Q", format=".2f"),

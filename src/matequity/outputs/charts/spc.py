@@ -1,5 +1,8 @@
 """Making Data Count SPC chart: points coloured by point type, mean, process
-limits and target in the NHS colours (NHSRplotthedots)."""
+limits and target in the NHS colours, with the variation and assurance icons
+beside it (NHS England "Making Data Count" icons as NHSRplotthedots draws them:
+a coloured disc with H or L for a high or low special cause, P/F/? for
+assurance)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,51 @@ import pandas as pd
 
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
+
+#: variation type -> (colour, glyph, words)
+VARIATION_ICONS = {
+    "common_cause": (palette.SPC["common_cause"], "~", "common cause"),
+    **{
+        f"special_cause_{kind}_{side}": (
+            palette.SPC[f"special_cause_{kind}" + ("_" + side if kind == "neutral" else "")],
+            side[0].upper(),
+            f"special cause {words}, {side}",
+        )
+        for kind, words in (
+            ("improvement", "improving"),
+            ("concern", "concerning"),
+            ("neutral", "neither improving nor concerning"),
+        )
+        for side in ("high", "low")
+    },
+}
+ASSURANCE_ICONS = {
+    "consistent_pass": (palette.SPC["special_cause_improvement"], "P", "consistently passes"),
+    "consistent_fail": (palette.SPC["special_cause_concern"], "F", "consistently fails"),
+    "inconsistent": (palette.SPC["common_cause"], "?", "hit and miss"),
+}
+
+
+def icons(variation: str, assurance: str | None) -> alt.Chart:
+    """The Making Data Count icons as a small view: variation, then assurance."""
+    rows = [("Variation", *VARIATION_ICONS[variation])]
+    if assurance:
+        rows.append(("Assurance", *ASSURANCE_ICONS[assurance]))
+    d = pd.DataFrame(rows, columns=["kind", "colour", "glyph", "words"])
+    d["i"] = range(len(d))
+    base = alt.Chart(d).encode(
+        x=alt.X("i:O", axis=None), tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("words:N")]
+    )
+    disc = base.mark_circle(size=1100, opacity=1).encode(
+        y=alt.value(24), color=alt.Color("colour:N", scale=None)
+    )
+    glyph = base.mark_text(fontSize=18, fontWeight="bold", color="white").encode(
+        y=alt.value(25), text="glyph:N"
+    )
+    label = base.mark_text(fontSize=10, baseline="top").encode(y=alt.value(48), text="kind:N")
+    return alt.layer(disc, glyph, label).properties(
+        width=45 * len(d), height=70, view=alt.ViewConfig(stroke=None)
+    )
 
 
 def spc_chart(
@@ -28,8 +76,9 @@ def spc_chart(
                 "point_type:N",
                 scale=alt.Scale(domain=types, range=[palette.SPC[t] for t in types]),
                 title="Point type",
+                legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')"),
             ),
-            tooltip=["date:T", alt.Tooltip("value:Q", format=".2f"), "special_cause_type"],
+            tooltip=["date:T", alt.Tooltip("value:Q", format=".2f"), "special_cause_type:N"],
         ),
     ]
     if target is not None:
@@ -40,15 +89,15 @@ def spc_chart(
         )
     v = d["variation_type"].iloc[-1] if len(d) else "n/a"
     a = d["assurance_type"].iloc[-1] if len(d) and "assurance_type" in d else None
+    a = a if isinstance(a, str) else None
     text = (
         f"Statistical process control chart of {y_title} by month with mean and process "
-        f"limits; variation: {str(v).replace('_', ' ')}"
-        + (f"; assurance: {str(a).replace('_', ' ')}" if a else "")
+        f"limits; variation: {VARIATION_ICONS[v][2] if v in VARIATION_ICONS else v}"
+        + (f"; assurance: {ASSURANCE_ICONS[a][2]} the target" if a else "")
         + "."
     )
+    main = alt.layer(*layers).properties(width=600, height=200)
+    chart = alt.hconcat(main, icons(v, a)) if len(d) else main
     return ChartSpec(
-        "spc_" + title.lower().replace(" ", "_"),
-        title,
-        text,
-        alt.layer(*layers).properties(width=640, height=200, title=title),
+        "spc_" + title.lower().replace(" ", "_"), title, text, chart.properties(title=title)
     )

@@ -9,6 +9,8 @@ import pandas as pd
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
+GROUP_TITLES = {"imd_quintile": "IMD quintile", "imd_decile": "IMD decile"}
+
 
 def trend_chart(
     rates: pd.DataFrame,
@@ -26,15 +28,15 @@ def trend_chart(
         alt.Chart(d)
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="Year of birth"),
+            x=alt.X("year:O", title="Year of birth", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=unit),
             color=alt.Color(
                 f"{by}:N",
                 sort=order,
                 scale=alt.Scale(range=list(palette.CATEGORICAL)),
-                title=by.replace("_", " ").capitalize(),
+                title=GROUP_TITLES.get(by, by.replace("_", " ").capitalize()),
             ),
-            tooltip=["year:O", by, alt.Tooltip("value:Q", format=".2f")],
+            tooltip=["year:O", f"{by}:N", alt.Tooltip("value:Q", format=".2f")],
         )
     )
     layers = [lines]
@@ -48,13 +50,14 @@ def trend_chart(
         text_amb = (
             f" The red dashed line is the {ambition_year} national ambition ({ambition:.2f})."
         )
-    last = d[d["year"] == d["year"].max()]
-    text = (
-        f"{title}: rate ({unit}) by year of birth for each group; in {d['year'].max()}: "
-        + ", ".join(f"{r[by]} {r['value']:.1f}" for _, r in last.iterrows())
-        + "."
-        + text_amb
-    )
+    if d.empty:
+        latest = ". No group has enough events to show a rate"
+    else:
+        last = d[d["year"] == d["year"].max()]
+        latest = f"; in {d['year'].max()}: " + ", ".join(
+            f"{r[by]} {r['value']:.1f}" for _, r in last.iterrows()
+        )
+    text = f"{title}: rate ({unit}) by year of birth for each group" + latest + "." + text_amb
     return ChartSpec(
         f"trend_{title}",
         title,
@@ -70,14 +73,19 @@ def gradient_chart(
     (the weighted least-squares line behind the slope index of inequality)."""
     order = list(rates["imd_decile"])
     d = rates[rates["value"].notna()]
-    x = alt.X("imd_decile:N", sort=order, title="IMD decile (1 = most deprived)")
+    x = alt.X(
+        "imd_decile:N",
+        sort=order,
+        title="IMD decile (1 = most deprived)",
+        axis=alt.Axis(labelAngle=-35, labelLimit=140),
+    )
     layers = [
         alt.Chart(d)
         .mark_rule(color=palette.CATEGORICAL[0])
         .encode(x=x, y=alt.Y("lower_95:Q", title=unit), y2="upper_95:Q"),
         alt.Chart(d)
         .mark_point(filled=True, size=70, color=palette.CATEGORICAL[0])
-        .encode(x=x, y="value:Q", tooltip=["imd_decile", alt.Tooltip("value:Q", format=".2f")]),
+        .encode(x=x, y="value:Q", tooltip=["imd_decile:N", alt.Tooltip("value:Q", format=".2f")]),
         alt.Chart(fitted).mark_line(color=palette.CATEGORICAL[3]).encode(x=x, y="fit:Q"),
     ]
     text = (

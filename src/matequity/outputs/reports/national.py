@@ -25,8 +25,11 @@ from matequity.disclosure.policy import Policy
 from matequity.engine.backend import duckdb_engine
 from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation, ethnicity
+from matequity.outputs.charts.small_multiples import small_multiples
+from matequity.outputs.charts.spec import ChartSpec
 from matequity.outputs.charts.trend import gradient_chart, trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
+from matequity.outputs.reports.funnel_section import released_funnel
 from matequity.outputs.reports.lmns import _rates, _sum_years, parse_years
 from matequity.stats.compare import compare
 from matequity.stats.frames import UNKNOWN_GROUPS
@@ -35,7 +38,9 @@ from matequity.stats.inequality.table import inequality
 from matequity.stats.trend import trend
 
 MEASURES = ("stillbirth", "neonatal_mortality", "maternal_mortality", "severe_maternal_morbidity")
+FUNNEL_MEASURES = ("stillbirth", "neonatal_mortality")
 MOST, LEAST = deprivation.decile_label(1), deprivation.decile_label(10)
+ORG_KEYS = ["org_level", "org_code", "org_name", "measure"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,18 @@ class NationalData:
     most_least: pd.DataFrame  # per measure and year: decile 1 vs 10 (released)
     inequality: pd.DataFrame
     excess_lmns: pd.DataFrame
+    funnels: dict[str, pd.DataFrame]  # measure -> released LMNS funnel positions
+    lmns_years: pd.DataFrame  # released stillbirth rates by LMNS and year
+    charts: dict[str, ChartSpec]  # prepared charts (funnels, small multiples)
 
 
 def _f(v, d: int = 1) -> str:
     return "withheld" if pd.isna(v) else f"{v:,.{d}f}"
 
 
-def build(store: Path, policy: Policy, period: str | None = None) -> tuple[Report, NationalData]:
+def build(
+    store: Path, policy: Policy, period: str | None = None, overdispersion: str = "none"
+) -> tuple[Report, NationalData]:
     engine = duckdb_engine(store)
     ms = [BY_NAME[m] for m in MEASURES]
     eth = count_table(engine, ms, by=["ethnic_group"], level="england", period="year")
@@ -88,7 +98,31 @@ def build(store: Path, policy: Policy, period: str | None = None) -> tuple[Repor
     # an LMNS's excess is released only when its events reach the policy's minimum
     excess.loc[excess["events"] < policy.min_numerator_for_rate, "excess_events"] = np.nan
     excess = excess.sort_values("excess_events", ascending=False).head(10)
-    data = NationalData(by_year, deciles, most_least, ineq, excess)
+    # every LMNS, all groups: a funnel per pledge baby measure, small multiples by year
+    lm_year = lm.groupby(["period", *ORG_KEYS], as_index=False, sort=False)[
+        ["numerator", "denominator"]
+    ].sum()
+    lm_all = _sum_years(lm_year, ORG_KEYS, label)
+    funnels, charts = {}, {}
+    for m in FUNNEL_MEASURES:
+        funnels[m], charts[f"funnel_{m}"] = released_funnel(
+            lm_all, m, policy, overdispersion, unit_label="LMNS"
+        )
+    sb_years = apply_policy(_rates(lm_year[lm_year["measure"] == "stillbirth"]), policy, [])
+    eng_sb = apply_policy(
+        _rates(
+            eth[eth["measure"] == "stillbirth"]
+            .groupby(["period", *ORG_KEYS], as_index=False)[["numerator", "denominator"]]
+            .sum()
+        ),
+        policy,
+        [],
+    )
+    sbm = BY_NAME["stillbirth"]
+    charts["multiples_stillbirth"] = small_multiples(
+        sb_years, eng_sb, f"{sbm.title} by LMNS and year", sbm.per, series_label="LMNS"
+    )
+    data = NationalData(by_year, deciles, most_least, ineq, excess, funnels, sb_years, charts)
     amb = trends[trends["result"] == "ambition"]
     return _report(label, data, pooled, amb, policy), data
 
@@ -132,6 +166,34 @@ def _report(label, data: NationalData, pooled, amb, policy) -> Report:
                         (r.org_name, r.org_code, _f(r.excess_events, 0)) for r in top.itertuples()
                     ),
                 ),
+            ),
+        )
+    )
+    outside = [
+        (BY_NAME[m].title, r.org_name, r.org_code, _f(r.denominator, 0), _f(r.value, 2), pos)
+        for m, f in data.funnels.items()
+        for pos in ("above", "below")
+        for r in f[f["position_99_8"] == pos].itertuples()
+    ]
+    sections.append(
+        Section(
+            "Variation between LMNS",
+            (
+                f"Each LMNS's rate for {label} against its number of births, with the 95% and "
+                "99.8% control limits around the England rate (limits: "
+                f"{next(iter(data.funnels.values()))['limits'].iloc[0]}), and each LMNS's "
+                "stillbirth rate year by year beside England's.",
+            ),
+            tables=(
+                Table(
+                    "LMNS outside the 99.8% limits",
+                    ("Measure", "LMNS", "Code", "Births (denominator)", "Rate", "Position"),
+                    tuple(outside) or (("None", "", "", "", "", ""),),
+                ),
+            ),
+            charts=(
+                *(data.charts[f"funnel_{m}"] for m in FUNNEL_MEASURES),
+                data.charts["multiples_stillbirth"],
             ),
         )
     )

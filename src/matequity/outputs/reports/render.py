@@ -41,6 +41,19 @@ def write_html(report: Report, path: Path) -> Path:
     return path
 
 
+def write_images(report: Report, folder: Path) -> list[Path]:
+    """Every chart as SVG and PNG (vl-convert) for slides and print, named by its key."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for s in report.sections:
+        for c in s.charts:
+            svg, png = folder / f"{c.key}.svg", folder / f"{c.key}.png"
+            svg.write_text(chart_render.to_svg(c), encoding="utf-8")
+            png.write_bytes(chart_render.to_png(c))
+            out += [svg, png]
+    return out
+
+
 def write_pdf(report: Report, path: Path) -> Path:
     from weasyprint import HTML
 
