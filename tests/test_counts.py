@@ -110,6 +110,21 @@ def test_maternal_measures_count_deliveries(engine, synthetic_store):
     assert n_deliveries < n_babies
 
 
+@pytest.mark.parametrize("level", ["trust", "lmns"])
+def test_org_filter_in_the_engine_equals_filtering_the_table(engine, level):
+    """``org_codes`` filters in the engine; the rows kept are exactly those of the
+    unfiltered table for those organisations (babies and delivery measures)."""
+    full = count_table(engine, MEASURES, by=["ethnic_group"], level=level, period="year")
+    codes = sorted(full["org_code"].unique())[:2]
+    part = count_table(
+        engine, MEASURES, by=["ethnic_group"], level=level, period="year", org_codes=codes
+    )
+    want = full[full["org_code"].isin(codes)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.reset_index(drop=True), want)
+    with pytest.raises(UserError, match="needs an organisation level"):
+        count_table(engine, MEASURES, level="england", org_codes=["X"])
+
+
 def test_unknown_names_are_user_errors(engine):
     with pytest.raises(UserError, match="unknown breakdown 'colour'"):
         count_table(engine, MEASURES, by=["colour"])

@@ -65,10 +65,16 @@ def count_table(
     period: str = "year",
     grouping: str = "msds",
     totals: bool = False,
+    org_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``."""
+    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``;
+    ``org_codes`` keeps only those organisations of the level (filtered in the
+    engine, before the aggregation)."""
     by = list(dict.fromkeys(by))
     _check(by, level, period)
+    code_col, name_col = derive.LEVELS[level]
+    if org_codes is not None and not code_col:
+        raise UserError(f"org_codes needs an organisation level, not '{level}'")
     babies = derive.babies_derived(
         engine.table("babies"),
         engine.table("organisations"),
@@ -77,8 +83,10 @@ def count_table(
     )
     units = {"babies": babies}
     if any(m.unit == "deliveries" for m in measures):
+        # a delivery takes its first baby's site: derive it from every baby, then filter
         units["deliveries"] = derive.deliveries_derived(babies)
-    code_col, name_col = derive.LEVELS[level]
+    if org_codes is not None:
+        units = {u: t.filter(t[code_col].isin(list(org_codes))) for u, t in units.items()}
     frames = []
     for unit, t in units.items():
         ms = [m for m in measures if m.unit == unit]

@@ -154,8 +154,8 @@ def build(
     )
     released, yearly, best = {}, {}, []
     for by, ref in BREAKDOWNS.items():
-        c = count_table(engine, ms, by=[by], level="lmns", period="year")
-        c = c[(c["org_code"] == lmns) & c["period"].astype(int).between(a, b)]
+        c = count_table(engine, ms, by=[by], level="lmns", period="year", org_codes=[lmns])
+        c = c[c["period"].astype(int).between(a, b)]
         yearly[by] = c
         tot = _sum_years(c, ["org_level", "org_code", "org_name", by, "measure"], label)
         released[by] = released_comparison(tot, by, ref, policy)
