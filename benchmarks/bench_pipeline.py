@@ -108,6 +108,30 @@ def run(millions: float, repeat: int, work: Path) -> dict[str, float]:
     }
 
 
+def synthetic_store(work: Path, millions: float) -> tuple[Path, int]:
+    """A DuckDB store of about ``millions`` synthetic births over YEARS (seed 1)."""
+    scale = millions * 1e6 / sum(BIRTHS_PER_YEAR[y] for y in YEARS)
+    res = generate(YEARS, seed=1, scale=scale)
+    paths = synth_write.write(res, work / "data", YEARS, 1, scale)
+    store = work / "store.duckdb"
+    ingest(store, [paths["organisations"], paths["imd_lookup"], paths["births"]])
+    return store, res.births.num_rows
+
+
+def save(out: Path, results: dict, repeat: int, statistic: str = "") -> dict:
+    """Write the results with the machine and date as JSON; print the header line."""
+    meta = {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "repeat": repeat,
+        "statistic": statistic or "median wall-clock seconds",
+    }
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    print(f"{meta['machine']}; {meta['date']}; median of {repeat}\n")
+    return meta
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1,6", help="millions of births, comma-separated")
@@ -117,15 +141,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for s in args.sizes.split(","):
             results[s] = run(float(s), args.repeat, Path(tmp))
-    meta = {
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-        "repeat": args.repeat,
-        "statistic": "median wall-clock seconds",
-    }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    print(f"{meta['machine']}; {meta['date']}; median of {args.repeat}\n")
+    save(OUT, results, args.repeat)
     print(
         "| births | synth | ingest (validate + load) | floor: bare DuckDB load | "
         "counts (9 measures × ethnic group × 42 LMNS × year) | floor: bare DuckDB GROUP BY |"

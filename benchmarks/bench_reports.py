@@ -15,21 +15,15 @@ Writes benchmarks/results/reports.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-from bench_pipeline import YEARS, machine, timed
+from bench_pipeline import save, synthetic_store, timed
 
 from matequity.disclosure.policy import POLICIES
 from matequity.engine.backend import duckdb_engine
-from matequity.ingest.load import ingest
 from matequity.outputs.reports import board, lmns, national, render
-from matequity.synth import write as synth_write
-from matequity.synth.calibration import BIRTHS_PER_YEAR
-from matequity.synth.generate import generate
 
 OUT = Path(__file__).parent / "results" / "reports.json"
 
@@ -45,16 +39,12 @@ def main() -> None:
     ap.add_argument("--millions", type=float, default=6.0)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    scale = args.millions * 1e6 / sum(BIRTHS_PER_YEAR[y] for y in YEARS)
     policy = POLICIES["nhs"]
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        res = generate(YEARS, seed=1, scale=scale)
-        paths = synth_write.write(res, work / "data", YEARS, 1, scale)
-        store = work / "store.duckdb"
-        ingest(store, [paths["organisations"], paths["imd_lookup"], paths["births"]])
-        results["births"] = res.births.num_rows
+        store, births = synthetic_store(work, args.millions)
+        results["births"] = births
         eng = duckdb_engine(store)
         orgs = eng.execute(eng.table("organisations"))
         eng.backend.disconnect()
@@ -78,15 +68,7 @@ def main() -> None:
             con.close()
 
         results["floor_s"], _ = timed(floor, 3)
-    meta = {
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-        "repeat": args.repeat,
-        "statistic": "median wall-clock seconds (HTML and PDF: one run)",
-    }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    print(f"{meta['machine']}; {meta['date']}; median of {args.repeat}\n")
+    save(OUT, results, args.repeat, "median wall-clock seconds (HTML and PDF: one run)")
     print("| report | births | charts | build | HTML | PDF | floor: bare DuckDB GROUP BY |")
     print("|---|---|---|---|---|---|---|")
     for kind in builders:

@@ -13,23 +13,17 @@ Writes benchmarks/results/signals.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-from bench_pipeline import YEARS, machine, timed
+from bench_pipeline import save, synthetic_store, timed
 
 from matequity.engine.backend import duckdb_engine
-from matequity.ingest.load import ingest
 from matequity.quality import report
 from matequity.signals import thresholds
 from matequity.signals.from_store import monthly_events
 from matequity.signals.moss import moss
-from matequity.synth import write as synth_write
-from matequity.synth.calibration import BIRTHS_PER_YEAR
-from matequity.synth.generate import generate
 
 OUT = Path(__file__).parent / "results" / "signals.json"
 
@@ -46,13 +40,9 @@ def main() -> None:
     ap.add_argument("--millions", type=float, default=6.0)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    scale = args.millions * 1e6 / sum(BIRTHS_PER_YEAR[y] for y in YEARS)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        res = generate(YEARS, seed=1, scale=scale)
-        paths = synth_write.write(res, work / "data", YEARS, 1, scale)
-        store = work / "store.duckdb"
-        ingest(store, [paths["organisations"], paths["imd_lookup"], paths["births"]])
+        store, births = synthetic_store(work, args.millions)
         engine = duckdb_engine(store)
 
         def do_moss():
@@ -71,22 +61,14 @@ def main() -> None:
 
         t_floor, _ = timed(floor, args.repeat)
     results = {
-        "births": res.births.num_rows,
+        "births": births,
         "site_months": len(chart),
         "sites": int(chart["site_code"].nunique()),
         "moss_s": t_moss,
         "quality_s": t_quality,
         "floor_s": t_floor,
     }
-    meta = {
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-        "repeat": args.repeat,
-        "statistic": "median wall-clock seconds",
-    }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    print(f"{meta['machine']}; {meta['date']}; median of {args.repeat}\n")
+    save(OUT, results, args.repeat, "median wall-clock seconds")
     print(
         "| births | site-months | MOSS (events + thresholds + charts) | data-quality report "
         "| floor: bare DuckDB GROUP BY site, month |"

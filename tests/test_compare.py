@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from matequity.errors import UserError
-from matequity.stats.compare import compare
+from matequity.stats.compare import compare, excess_totals
 
 
 def table(rows):
@@ -125,3 +125,26 @@ def test_reference_without_events_gives_no_ratio_and_no_error():
     out = compare(df, "group", "White").set_index("group")
     assert np.isnan(out.loc["Black", "ratio"]) and np.isnan(out.loc["Black", "ratio_lower_95"])
     assert out.loc["Black", "excess_events"] == 4
+
+
+def test_excess_totals_sum_the_groups_excess_at_the_reference_rate():
+    """Independent derivation: sum over groups of O - n x (O_ref / n_ref)."""
+    df = pd.DataFrame(
+        {
+            "measure": "stillbirth",
+            "org_code": ["A"] * 3 + ["B"] * 3,
+            "group": ["White", "Black", "Asian"] * 2,
+            "numerator": [30, 20, 12, 10, 9, 4],
+            "denominator": [10_000, 2_500, 3_000, 5_000, 1_000, 2_000],
+        }
+    )
+    out = excess_totals(compare(df, "group", "White"), ["org_code"]).set_index("org_code")
+    for code, part in df.groupby("org_code"):
+        ref = part[part["group"] == "White"].iloc[0]
+        want = (
+            part["numerator"] - part["denominator"] * ref["numerator"] / ref["denominator"]
+        ).sum()
+        assert out.loc[code, "excess_events"] == pytest.approx(want)
+        assert out.loc[code, "events"] == part["numerator"].sum()
+        assert out.loc[code, "excess_share"] == pytest.approx(want / part["numerator"].sum())
+        assert out.loc[code, "reference"] == "White"

@@ -352,3 +352,17 @@ def test_healthequal_sample_ordered_e15():
         pytest.approx(7.62736228740, rel=1e-6),
         pytest.approx(0.337251569475, rel=1e-6),
     )
+
+
+def test_sii_line_is_the_weighted_least_squares_fit_on_ridits():
+    """Independent derivation: statsmodels WLS of y on the ridit, weights = population."""
+    import statsmodels.api as sm
+
+    from matequity.stats.inequality.ordered import sii_line
+
+    pop = np.array([120_000, 90_000, 100_000, 80_000, 60_000], float)
+    y = np.array([5.1, 4.2, 3.9, 3.1, 2.6])
+    share = pop / pop.sum()
+    ridit = np.cumsum(share) - share / 2
+    fit = sm.WLS(y, sm.add_constant(ridit), weights=pop).fit()
+    assert np.allclose(sii_line(y, pop), fit.fittedvalues)

@@ -115,3 +115,18 @@ def compare(
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     return out.drop(columns=["_stat", "_mult", "_better"])
+
+
+def excess_totals(compared: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per comparison (``keys``): the reference group, the excess events summed
+    over its groups (the events that would not have happened had every group had
+    the reference's rate), the events and the excess as a share of them."""
+    done = compared[compared["reference"].notna()]
+    out = done.groupby(keys, as_index=False, sort=False).agg(
+        reference=("reference", "first"),
+        excess_events=("excess_events", "sum"),
+        events=("numerator", "sum"),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["excess_share"] = out["excess_events"] / out["events"]
+    return out

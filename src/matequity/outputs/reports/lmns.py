@@ -32,7 +32,7 @@ from matequity.outputs.charts.trend import trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
 from matequity.outputs.reports.funnel_section import released_funnel
 from matequity.quality.completeness import completeness, site_cells
-from matequity.stats.compare import compare
+from matequity.stats.compare import compare, excess_totals
 from matequity.stats.frames import UNKNOWN_GROUPS, measure_settings
 from matequity.stats.power_table import power_table
 from matequity.stats.rates import add_rates
@@ -116,14 +116,9 @@ def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     total is withheld when the events behind it are fewer than the policy's
     minimum for a rate."""
     known = counts[~counts[by].isin(UNKNOWN_GROUPS)]
-    cmp_ = compare(known, by, "best")
-    cmp_ = cmp_[cmp_["reference"].notna()]
-    out = cmp_.groupby("measure", as_index=False, sort=False).agg(
-        best=("reference", "first"),
-        excess_events=("excess_events", "sum"),
-        events=("numerator", "sum"),
+    out = excess_totals(compare(known, by, "best"), ["measure"]).rename(
+        columns={"reference": "best"}
     )
-    out["excess_share"] = out["excess_events"] / out["events"]
     out.loc[out["events"] < policy.min_numerator_for_rate, ["excess_events", "excess_share"]] = (
         np.nan
     )

@@ -31,9 +31,9 @@ from matequity.outputs.charts.trend import gradient_chart, trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
 from matequity.outputs.reports.funnel_section import released_funnel
 from matequity.outputs.reports.lmns import _rates, _sum_years, parse_years
-from matequity.stats.compare import compare
+from matequity.stats.compare import compare, excess_totals
 from matequity.stats.frames import UNKNOWN_GROUPS
-from matequity.stats.inequality.ordered import ridits, wls_line
+from matequity.stats.inequality.ordered import sii_line
 from matequity.stats.inequality.table import inequality
 from matequity.stats.trend import trend
 
@@ -91,10 +91,7 @@ def build(
     sb = lm_pooled[
         (lm_pooled["measure"] == "stillbirth") & ~lm_pooled["ethnic_group"].isin(UNKNOWN_GROUPS)
     ]
-    cmp_ = compare(sb, "ethnic_group", ethnicity.WHITE)
-    excess = cmp_.groupby(["org_code", "org_name"], as_index=False).agg(
-        excess_events=("excess_events", "sum"), events=("numerator", "sum")
-    )
+    excess = excess_totals(compare(sb, "ethnic_group", ethnicity.WHITE), ["org_code", "org_name"])
     # an LMNS's excess is released only when its events reach the policy's minimum
     excess.loc[excess["events"] < policy.min_numerator_for_rate, "excess_events"] = np.nan
     excess = excess.sort_values("excess_events", ascending=False).head(10)
@@ -134,9 +131,7 @@ def _gradient(pooled: pd.DataFrame, deciles: pd.DataFrame, m: str, ineq: pd.Data
     r = deciles[deciles["measure"] == m].set_index("imd_decile").loc[order].reset_index()
     pop = p["denominator"].to_numpy(float)
     y = (p["numerator"] / p["denominator"]).to_numpy(float) * meas.multiplier
-    bb = ridits(pop)
-    intercept, slope = wls_line(y, bb, pop / pop.sum())
-    fitted = pd.DataFrame({"imd_decile": order, "fit": intercept + slope * bb})
+    fitted = pd.DataFrame({"imd_decile": order, "fit": sii_line(y, pop)})
     iq = ineq[ineq["measure"] == m].set_index("summary_measure")["estimate"]
     return gradient_chart(
         r,

@@ -47,6 +47,15 @@ def wls_line(y: np.ndarray, b: np.ndarray, a: np.ndarray) -> tuple[float, float]
     return float(coef[0]), float(coef[1])
 
 
+def sii_line(y: np.ndarray, pop: np.ndarray) -> np.ndarray:
+    """The fitted slope-index line at each group's ridit: the population-weighted
+    least-squares line of y on the ridit behind the SII (PHE method), for drawing."""
+    pop = np.asarray(pop, float)
+    b = ridits(pop)
+    intercept, slope = wls_line(np.asarray(y, float), b, pop / pop.sum())
+    return intercept + slope * b
+
+
 def phe_sii(
     y: np.ndarray,
     pop: np.ndarray,
