@@ -168,3 +168,42 @@ def test_exported_cells_and_headers_are_neutralised(tmp_path, suffix):
 
         ws = openpyxl.load_workbook(p).active
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def _docs_bias_rows() -> dict[int, list[str]]:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "methods.md").read_text()
+    part = text[text.index("### 9.4") : text.index("### 9.5")]
+    rows = {}
+    for line in part.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            rows[int(cells[0])] = [c.replace("−", "-") for c in cells[1:]]
+    return rows
+
+
+def test_bias_of_released_rates_stated_in_the_docs():
+    """docs/methods.md 9.4, recomputed from the closed forms of the rounding errors
+    (nearest 5: residue 0,1,2,3,4 -> 0,-1,-2,+2,+1; midpoint-6: 2 - (x-1) mod 6),
+    over a Poisson numerator given that the rate is shown."""
+    from scipy import stats
+
+    x = np.arange(1, 3000)
+    nearest5 = np.array([0, -1, -2, 2, 1])[x % 5]
+    midpoint6 = 2 - (x - 1) % 6
+    # the closed forms are the policies' rules
+    assert np.array_equal(POLICIES["nhs"].count(x[x >= 8]) - x[x >= 8], nearest5[x >= 8])
+    assert np.array_equal(POLICIES["midpoint6"].count(x) - x, midpoint6)
+    rows = _docs_bias_rows()
+    assert sorted(rows) == [10, 20, 50, 100]
+    for mu, cells in rows.items():
+        got = []
+        for err, shown in ((nearest5, x >= 8), (midpoint6, x >= 1)):
+            w = stats.poisson.pmf(x, mu) * shown
+            w = w / w.sum()
+            got += [
+                f"{np.sum(w * np.abs(err) / x) * 100:.1f}%",
+                f"{np.sum(w * err) / np.sum(w * x) * 100:+.1f}%",
+            ]
+        assert got == cells, (mu, got, cells)

@@ -5,8 +5,8 @@ quality and ethnicity completeness, and a short plain-English summary whose
 every number comes from the tables.
 
 Built from API results (counts, rates, compare, power, quality, disclosure);
-this module arranges them. Every count and rate shown is released under the
-policy; ratios and excess events are withheld with the group's rate.
+this module arranges them. Every count, rate, ratio and excess shown is released
+under the policy, derived from the released counts (``matequity.disclosure``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from matequity import __version__
 from matequity.counts.compute import category_order, count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release
+from matequity.disclosure.spec import Comparison, Rates, TableSpec
 from matequity.engine.backend import duckdb_engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME
@@ -46,7 +48,7 @@ MEASURES = (
     "booked_by_10_weeks",
 )
 BREAKDOWNS = {"ethnic_group": ethnicity.WHITE, "imd_quintile": deprivation.quintile_label(5)}
-RATIO_COLS = ("ratio", "ratio_lower_95", "ratio_upper_95", "excess_events")
+COUNTS = ["numerator", "denominator"]
 LABELS = {"ethnic_group": "Ethnic group", "imd_quintile": "IMD quintile"}
 IN_TEXT = {"ethnic_group": "ethnic group", "imd_quintile": "IMD quintile"}
 #: measures whose gaps are shown year by year: single years of one LMNS need
@@ -96,26 +98,23 @@ def _rates(counts: pd.DataFrame) -> pd.DataFrame:
 def released_comparison(
     counts: pd.DataFrame, by: str, reference: str, policy: Policy
 ) -> pd.DataFrame:
-    """Released rates by group with the comparison against ``reference``; ratios
-    and excess events are withheld with the group's or the reference's rate."""
-    rates = _rates(counts)
-    cmp_ = compare(counts[~counts[by].isin(UNKNOWN_GROUPS)], by, reference)
-    keys = [c for c in ("period", by, "measure") if c in counts.columns]
-    rel = apply_policy(rates, policy, [by])
-    rel = rel.merge(cmp_[[*keys, *RATIO_COLS]], on=keys, how="left")
-    refs = rel.loc[rel[by] == reference, ["period", "measure", "value"]]
-    rel = rel.merge(refs.rename(columns={"value": "_ref"}), on=["period", "measure"], how="left")
-    hide = rel["value"].isna() | rel["_ref"].isna()
-    rel.loc[hide, list(RATIO_COLS)] = np.nan
-    return rel.drop(columns=["_ref"])
+    """Released rates by group with the comparison against ``reference``: the
+    disclosure layer derives rates, ratios and excess events from the released
+    counts, and withholds them with the group's or the reference's rate."""
+    spec = TableSpec(
+        by=(by,), derived=(Rates(levels=("95",)), Comparison(by=by, reference=reference))
+    )
+    return release(counts, policy, spec)
 
 
 def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     """Per measure: the group with the best rate (``compare``'s 'best') and the
-    events that would not have happened had every known group had its rate. The
-    total is withheld when the events behind it are fewer than the policy's
-    minimum for a rate."""
-    known = counts[~counts[by].isin(UNKNOWN_GROUPS)]
+    events that would not have happened had every known group had its rate, from
+    the released counts. The total is withheld when the events behind it are
+    fewer than the policy's minimum for a rate."""
+    keys = ["period", "org_level", "org_code", "org_name", by, "measure"]
+    rel = release(counts, policy, TableSpec(by=(by,)))
+    known = rel.loc[~rel[by].isin(UNKNOWN_GROUPS) & rel["numerator"].notna(), keys + COUNTS]
     out = excess_totals(compare(known, by, "best"), ["measure"]).rename(
         columns={"reference": "best"}
     )
