@@ -207,3 +207,67 @@ def test_bias_of_released_rates_stated_in_the_docs():
                 f"{np.sum(w * err) / np.sum(w * x) * 100:+.1f}%",
             ]
         assert got == cells, (mu, got, cells)
+
+
+def test_period_decompositions():
+    from matequity.disclosure.periods import decompositions
+
+    assert decompositions(["2023", "2024", "2023-2024"]) == [("2023-2024", ["2023", "2024"])]
+    # a year beside two of its quarters: the year is all four (two not published)
+    got = dict(decompositions(["2024", "2024 Q1", "2024 Q2"]))
+    assert got == {"2024": ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]}
+    # 'all' is the years from the first to the last shown
+    assert dict(decompositions(["all", "2022", "2024"]))["all"] == ["2022", "2023", "2024"]
+    # months of a quarter; labels that are not periods are left alone
+    assert dict(decompositions(["2024 Q1", "2024-02"]))["2024 Q1"] == [
+        "2024-01",
+        "2024-02",
+        "2024-03",
+    ]
+    assert decompositions(["A", "B"]) == []
+
+
+def test_statistics_come_from_the_released_counts():
+    """nhs: 31/3003 is released as 30/3005, and the rate and interval are those of
+    30 in 3005 (exact Poisson limits below 10 events, Byar's from 10)."""
+    from matequity.disclosure.release import release
+    from matequity.disclosure.spec import Rates, TableSpec
+    from matequity.stats.intervals import byars
+
+    df = pd.DataFrame([{**BASE, "ga": "A", "numerator": 31, "denominator": 3003}])
+    got = release(df, POLICIES["nhs"], TableSpec(derived=(Rates(),))).iloc[0]
+    lo, hi = byars(np.array([30.0]))
+    assert (got["numerator"], got["denominator"]) == (30, 3005)
+    assert got["value"] == round(30 / 3005 * 1000, 1)
+    assert got["lower_95"] == round(lo[0] / 3005 * 1000, 1)
+    assert got["upper_95"] == round(hi[0] / 3005 * 1000, 1)
+
+
+def test_undeclared_statistics_are_refused():
+    from matequity.disclosure.release import release
+    from matequity.disclosure.spec import TableSpec
+    from matequity.errors import UserError
+
+    df = pd.DataFrame([{**BASE, "ga": "A", "numerator": 3, "denominator": 30}])
+    with pytest.raises(UserError, match="column 'smr' holds numbers"):
+        release(df.assign(smr=1.37), POLICIES["nhs"])
+    with pytest.raises(UserError, match="column 'ratio' is a statistic"):
+        release(df.assign(ratio=1.5), POLICIES["nhs"], TableSpec())
+    with pytest.raises(UserError, match="no 'reference' column"):
+        apply_policy(df.assign(excess_events=0.4), POLICIES["nhs"])
+
+
+def test_ons_rates_interval_only_from_20_events():
+    df = pd.DataFrame(
+        [
+            {**BASE, "ga": g, "numerator": x, "denominator": 4000}
+            for g, x in zip("ABC", (2, 9, 25), strict=True)
+        ]
+    )
+    df = df.assign(value=df["numerator"] / 4)
+    got = apply_policy(df, POLICIES["ons-rates"], []).set_index("ga")
+    assert np.isnan(got.loc["A", "value"]) and got.loc["A", "suppressed"] == "rate"
+    assert got.loc["B", "value"] == 2.2 and np.isnan(got.loc["B", "lower_95"])
+    assert got.loc["B", "reliability"] == "u"
+    assert got.loc["C", "value"] == 6.2 and got.loc["C", "lower_95"] > 0
+    assert got.loc["C", "reliability"] == ""

@@ -37,10 +37,11 @@ from matequity.stats.rates import add_rates
 YEARS = ("2023", "2024")
 RANGE = "2023-2024"
 GROUPS = ("White", "Asian", "Black")
+QUINTILES = ("1 (most deprived)", "5 (least deprived)")
 LEVEL_COLS = {"site": "site_code", "trust": "trust_code", "lmns": "lmns_code"}
 COUNT_POLICIES = ("nhs", "opensafely", "midpoint6")
 PROPERTY = settings(
-    max_examples=12,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -75,60 +76,67 @@ def _orgs(shape: list[list[int]]) -> pd.DataFrame:
 
 @st.composite
 def worlds(draw, max_count: int = 12) -> World:
-    """sites -> trusts -> LMNS -> England; a few ethnic groups; two years; many
-    small counts (denominators too)."""
+    """sites -> trusts -> LMNS -> England; a few ethnic groups (and, sometimes,
+    two IMD quintiles inside each); two years; many small counts (denominators
+    too)."""
     shape = draw(
         st.lists(st.lists(st.integers(1, 2), min_size=1, max_size=2), min_size=1, max_size=2)
     )
     orgs = _orgs(shape)
     groups = GROUPS[: draw(st.integers(2, 3))]
+    quintiles = QUINTILES if draw(st.booleans()) else (ALL,)
     measure = draw(st.sampled_from(["stillbirth", "preterm_birth"]))
     rows = []
     for site in orgs["site_code"]:
         for g in groups:
-            for y in YEARS:
-                # the edges of the rounding rule (1, 7) and zeros, often
-                x = draw(st.one_of(st.sampled_from([0, 1, 7]), st.integers(0, max_count)))
-                rows.append(
-                    {
-                        "site_code": site,
-                        "ethnic_group": g,
-                        "period": y,
-                        "numerator": x,
-                        "denominator": x + draw(st.integers(0, 3 * max_count)),
-                    }
-                )
+            for q in quintiles:
+                for y in YEARS:
+                    # the edges of the rounding rule (1, 7) and zeros, often
+                    x = draw(st.one_of(st.sampled_from([0, 1, 7]), st.integers(0, max_count)))
+                    rows.append(
+                        {
+                            "site_code": site,
+                            "ethnic_group": g,
+                            "imd_quintile": q,
+                            "period": y,
+                            "numerator": x,
+                            "denominator": x + draw(st.integers(0, 3 * max_count)),
+                        }
+                    )
     return World(orgs, pd.DataFrame(rows), measure)
 
 
-def counts_at(world: World, level: str, period: str | None = None, totals: bool = False):
-    """A count table as ``matequity counts --level L [--totals]`` writes it (years,
-    or ``period`` summed over both years as the reports do)."""
+def breakdowns(world: World) -> list[tuple[str, ...]]:
+    """The breakdowns a world can be published by."""
+    if (world.sites["imd_quintile"] == ALL).all():
+        return [("ethnic_group",)]
+    return [("ethnic_group",), ("imd_quintile",), ("ethnic_group", "imd_quintile")]
+
+
+def counts_at(
+    world: World,
+    level: str,
+    period: str | None = None,
+    totals: bool = False,
+    by: tuple[str, ...] = ("ethnic_group",),
+):
+    """A count table as ``matequity counts --level L --by B [--totals]`` writes it
+    (years, or ``period`` summed over both years as the reports do)."""
     s = world.sites.merge(world.orgs, on="site_code")
     if level == "england":
         s = s.assign(org_code=ENGLAND_CODE, org_name="England")
     else:
         s = s.assign(org_code=s[LEVEL_COLS[level]], org_name=s[LEVEL_COLS[level]])
-    keys = ["period", "org_code", "org_name", "ethnic_group"]
+    keys = ["period", "org_code", "org_name", *by]
     out = s.groupby(keys, as_index=False)[["numerator", "denominator"]].sum()
     if period is not None:
         out = out.groupby(keys[1:], as_index=False)[["numerator", "denominator"]].sum()
         out["period"] = period
     out["org_level"] = level
     out["measure"] = world.measure
-    out = out[
-        [
-            "period",
-            "org_level",
-            "org_code",
-            "org_name",
-            "ethnic_group",
-            "measure",
-            "numerator",
-            "denominator",
-        ]
-    ]
-    return add_totals(out, ["ethnic_group"]) if totals else out
+    cols = ["period", "org_level", "org_code", "org_name", *by, "measure"]
+    out = out[[*cols, "numerator", "denominator"]]
+    return add_totals(out, list(by)) if totals else out
 
 
 def rates_of(counts: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +172,29 @@ def assert_sound(result, truth: dict[str, pd.DataFrame]) -> None:
     for f in result.findings:
         if f.table:
             assert truth[f.table].loc[f.row - 1, f.column] == f.value, f
+
+
+def assert_truth_fits(tables, orgs, truth: dict[str, pd.DataFrame]) -> None:
+    """Soundness of the attacker's model itself: the true counts satisfy every
+    bound, sum, rate inequality and choice it derives from the published tables
+    (so no finding can ever be wrong)."""
+    result = attack(tables, orgs)
+    model, var = result.model, result.var
+    true: dict[int, float] = {}
+    for name, frame in truth.items():
+        ids = result.cells.rows[name]
+        for col in ("numerator", "denominator"):
+            for cid, v in zip(ids, frame[col].to_numpy(float), strict=True):
+                true[var[(int(cid), col)]] = v
+    for v, t in true.items():
+        assert model.lo[v] <= t <= model.hi[v], (result.cells.describe(v // 2), t)
+    for r in model.rows:
+        if all(v in true for v in r.coefs):
+            got = sum(c * true[v] for v, c in r.coefs.items())
+            assert r.lo - 1e-6 <= got <= r.hi + 1e-6, (r, got)
+    for vx, vn, pairs in model.choices:
+        if vx in true and vn in true:
+            assert ((pairs[:, 0] == true[vx]) & (pairs[:, 1] == true[vn])).any()
 
 
 def assert_nothing_recoverable(tables, orgs) -> None:
@@ -278,6 +309,7 @@ def test_attacker_is_sound_on_the_prefix_rule(world):
     }
     tables = [Published(lv, prefix_release(rates_of(t))) for lv, t in truth.items()]
     assert_sound(attack(tables, world.orgs), truth)
+    assert_truth_fits(tables, world.orgs, truth)
 
 
 # -- every table a user can publish, released together, attacked ------------------
@@ -286,8 +318,9 @@ def test_attacker_is_sound_on_the_prefix_rule(world):
 @st.composite
 def publications(draw):
     """A world and a set of tables published together: counts at two to four
-    levels (each with or without 'All' margins, by year and over both years),
-    rates, a report comparison with its best-group excess totals."""
+    levels (each by ethnic group, IMD or both, with or without 'All' margins, by
+    year and over both years), rates, a report comparison with its best-group
+    excess totals."""
     world = draw(worlds())
     levels = draw(
         st.lists(
@@ -299,12 +332,13 @@ def publications(draw):
     )
     frames, specs = {}, {}
     for lv in levels:
-        totals = draw(st.booleans())
-        frames[f"counts_{lv}"] = counts_at(world, lv, totals=totals)
-        specs[f"counts_{lv}"] = COUNTS
+        by = draw(st.sampled_from(breakdowns(world)))
+        name = f"counts_{lv}_{'_'.join(by)}"
+        frames[name] = counts_at(world, lv, totals=draw(st.booleans()), by=by)
+        specs[name] = TableSpec(by=by)
         if draw(st.booleans()):
-            frames[f"counts_{lv}_range"] = counts_at(world, lv, RANGE, totals=draw(st.booleans()))
-            specs[f"counts_{lv}_range"] = COUNTS
+            frames[f"{name}_range"] = counts_at(world, lv, RANGE, draw(st.booleans()), by)
+            specs[f"{name}_range"] = TableSpec(by=by)
     lv = draw(st.sampled_from(levels))
     frames["rates"] = rates_of(counts_at(world, lv, totals=draw(st.booleans())))
     specs["rates"] = RATES
@@ -315,7 +349,7 @@ def publications(draw):
 
 
 @pytest.mark.parametrize("name", COUNT_POLICIES)
-@PROPERTY
+@settings(PROPERTY, max_examples=30)
 @given(pub=publications())
 def test_no_small_count_recoverable_from_tables_published_together(name, pub):
     world, frames, specs = pub
@@ -328,6 +362,7 @@ def test_no_small_count_recoverable_from_tables_published_together(name, pub):
     if "compared" in released and (best := excess_table(released["compared"])) is not None:
         tables.append(Published("best", best))
     assert_nothing_recoverable(tables, world.orgs)
+    assert_truth_fits(tables, world.orgs, {n: f.reset_index(drop=True) for n, f in frames.items()})
 
 
 @pytest.mark.parametrize("name", COUNT_POLICIES)

@@ -42,7 +42,7 @@ from matequity.disclosure import inversion
 from matequity.disclosure.cells import Cells, normalise
 from matequity.disclosure.hierarchy import Hierarchy, from_organisations
 from matequity.disclosure.policy import POLICIES, SMALL, Policy
-from matequity.disclosure.solver import BIG, Model, pinned
+from matequity.disclosure.solver import BIG, Model, cheapest, pinned, pinned_at
 from matequity.disclosure.spec import (
     COMPARISON_COLUMNS,
     COUNT_COLUMNS,
@@ -100,6 +100,21 @@ class Result:
     model: Model | None = None
     var: dict[tuple[int, str], int] = field(default_factory=dict)
 
+    def cheapest(
+        self,
+        target: tuple[int, str],
+        withheld: list[tuple[int, str]],
+        candidates: list[tuple[int, str]],
+    ) -> list[int] | None:
+        """Which of ``candidates`` (cell, column), fewest first, to withhold as
+        well as ``withheld`` so that ``target`` is no longer recoverable (indices
+        into ``candidates``); None if no choice of them does."""
+        assert self.model is not None and target in self.pinned
+        free = {self.var[k] for k in withheld}
+        model = self.model.relaxed(free, set())
+        groups = [[self.var[k]] for k in candidates]
+        return cheapest(model, self.var[target], self.pinned[target], groups)
+
     def still_pinned(self, target: tuple[int, str], withheld: list[tuple[int, str]]) -> bool:
         """Whether ``target`` stays recoverable had the published figures of
         ``withheld`` (cell, column) not been shown (a cell's whole row of
@@ -111,7 +126,10 @@ class Result:
             free.update(self.var[(cid, c)] for c in cols)
             if col == "*":
                 cells.add(cid)
-        out = pinned(self.model.relaxed(free, cells), [self.var[target]], SMALL)
+        model = self.model.relaxed(free, cells)
+        if target in self.pinned:
+            return pinned_at(model, self.var[target], self.pinned[target])
+        out = pinned(model, [self.var[target]], SMALL)
         return self.var[target] in out.pinned or self.var[target] in out.undecided
 
     def frame(self) -> pd.DataFrame:
@@ -278,7 +296,18 @@ class _Attack:
 
     # -- what each published row tells -----------------------------------------
     def rows(self) -> None:
-        margin_parents = {eq.parent: eq for eq in self.eqs if eq.kind == "margin"}
+        margin_parents: dict[int, list[Equation]] = {}
+        for eq in self.eqs:
+            if eq.kind == "margin":
+                margin_parents.setdefault(eq.parent, []).append(eq)
+        # every released count, whichever table shows it (a total's cells may be
+        # in another table)
+        released: dict[str, dict[int, float]] = {c: {} for c in COUNT_COLUMNS}
+        for t in self.counts:
+            for c in COUNT_COLUMNS:
+                if c in t.frame.columns:
+                    vals = _numbers(t.frame, c).tolist()
+                    released[c].update(zip(self.cells.rows[t.name].tolist(), vals, strict=True))
         for t in self.counts:
             f = t.frame
             ids = self.cells.rows[t.name]
@@ -287,13 +316,13 @@ class _Attack:
             flags = _text(f, "reliability")
             stat, mult = _settings(t, f)
             counts = {c: _numbers(f, c) for c in COUNT_COLUMNS if c in f.columns}
-            own = {c: dict(zip(ids.tolist(), v.tolist(), strict=True)) for c, v in counts.items()}
             stat_cols = [c for c in f.columns if c == "value" or is_limit(c)]
             stat_vals = {c: _numbers(f, c) for c in stat_cols}
             dec = {c: inversion.decimals(v) for c, v in stat_vals.items()}
             methods = _text(f, "method")
             for i, cid in enumerate(ids.tolist()):
                 pol = pols[i]
+                recomputed = False
                 for col, vals in counts.items():
                     r = vals[i]
                     v = self.var[(cid, col)]
@@ -304,11 +333,14 @@ class _Attack:
                     if (
                         pol.totals == "recompute"
                         and cid in margin_parents
-                        and _recomputed(r, margin_parents[cid], own[col])
+                        and any(_recomputed(r, eq, released[col]) for eq in margin_parents[cid])
                     ):
+                        # a sum of released cells, not a rounding of the true total:
+                        # neither it nor what its rate's presence says tells anything
+                        recomputed = True
                         continue
                     self.model.tighten(v, *pol.possible(r, markers[i]))
-                if "value" in stat_vals and pol is not None:
+                if "value" in stat_vals and pol is not None and not recomputed:
                     shown = bool(np.isfinite(stat_vals["value"][i]))
                     lo, hi = pol.numerator_from_rate(shown, flags[i] == "u", markers[i])
                     self.model.tighten(self.var[(cid, "numerator")], lo, hi)

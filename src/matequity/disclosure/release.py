@@ -15,10 +15,11 @@ shows the same released figures in both.
    withheld below the policy's minimum.
 4. Secondary suppression: the attacker (:mod:`matequity.disclosure.attack`) is
    run on the candidate release, with everything already published beside it;
-   for each true count of 1-7 it recovers, a count it was recovered through (the
-   smallest other cell of a sum it is in, else that sum's total) is withheld
-   (``suppressed`` = 'secondary'), and the attack runs again, until it recovers
-   nothing.
+   for each true count of 1-7 it recovers, the fewest counts near it (the other
+   cells of the sums it is in, then of the sums those are in) whose withholding
+   lets it take another value are withheld (``suppressed`` = 'secondary'),
+   chosen by :func:`matequity.disclosure.solver.cheapest`; the attack runs
+   again, until it recovers nothing. See docs/methods.md section 9.3.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from matequity.errors import UserError
 MAX_ROUNDS = 30
 #: complements tried for one recovered cell
 MAX_TRIES = 16
+#: complements offered to the cell suppression programme for one recovered cell
+MAX_NEAR = 60
 #: the nearest complements tried in pairs
 PAIRS = 8
 #: preference among the sums a recovered cell is in, for its complement
@@ -250,10 +253,21 @@ class _Job:
             if chosen and not result.still_pinned((cid, col), chosen):
                 continue
             near = [m for m in self._near(result, cid, col) if self._can_take_of(result, m, col)]
-            near = near[:MAX_TRIES]
             if not near:
                 continue
             pick: tuple[int, ...] = (near[0],)
+            if tag is None and (cid, col) in result.pinned:
+                # counts: the fewest complements, by the cell suppression programme
+                got = result.cheapest((cid, col), chosen, [(m, col) for m in near[:MAX_NEAR]])
+                if got:
+                    pick = tuple(near[k] for k in got)
+                for m in pick:
+                    key = _translate(result.cells, self.cells, result.cells.keys[m])
+                    assert key is not None
+                    self._take(key, col)
+                    chosen.append((m, col))
+                continue
+            near = near[:MAX_TRIES]
             singles = [(m,) for m in near]
             pairs = [(a, b) for i, a in enumerate(near[:PAIRS]) for b in near[i + 1 : PAIRS]]
             for option in (*singles, *pairs):

@@ -273,6 +273,70 @@ def pinned(
     return Outcome(found, tuple(undecided))
 
 
+def cheapest(model: Model, target: int, value: float, groups: list[list[int]]) -> list[int] | None:
+    """The fewest ``groups`` of vars (each freed together: a withheld figure) whose
+    freeing lets ``target`` take a value other than ``value``, nearer groups
+    preferred on ties; None if no choice among them does.
+
+    Solved as one programme per side (target below or above ``value``) with a
+    0/1 switch per group: a switched-off var keeps its bounds, a switched-on one
+    may take any value up to M (larger than any count in the programme): the
+    secondary cell suppression problem for one cell (Fischetti & Salazar 2001,
+    Management Science 47:1008), with the attacker's own constraints."""
+    finite = [h for h in model.hi if h < BIG]
+    big = max(1_000.0, 10.0 * max(finite, default=0.0))
+    m2 = Model(list(model.lo), list(model.hi), list(model.rows), list(model.choices))
+    switches = []
+    for g in groups:
+        r = m2.var(0.0, 1.0)
+        switches.append(r)
+        for u in g:
+            lo, hi = model.lo[u], model.hi[u]
+            m2.lo[u], m2.hi[u] = 0.0, max(big, hi)
+            m2.row({u: 1.0, r: lo}, lo, np.inf)
+            if hi < big:
+                m2.row({u: 1.0, r: -(big - hi)}, -np.inf, hi)
+    best: tuple[float, list[int]] | None = None
+    for lo_t, hi_t in ((m2.lo[target], value - 1), (value + 1, m2.hi[target])):
+        if lo_t > hi_t:
+            continue
+        m3 = Model(list(m2.lo), list(m2.hi), m2.rows, m2.choices)
+        m3.lo[target], m3.hi[target] = lo_t, hi_t
+        comp = next(c for c in m3.components() if target in c)
+        mine = set(comp)
+        prog = _Programme(
+            m3,
+            comp,
+            [r for r in m3.rows if next(iter(r.coefs)) in mine],
+            [c for c in m3.choices if c[0] in mine],
+        )
+        pos = {v: i for i, v in enumerate(comp)}
+        c = np.zeros(prog.n)
+        for rank, r in enumerate(switches):
+            if r in pos:
+                c[pos[r]] = 1.0 + 1e-3 * rank
+        status, x = prog.solve(c)
+        if x is None or status != 0:
+            continue
+        on = [k for k, r in enumerate(switches) if r in pos and x[pos[r]] > 0.5]
+        cost = float(sum(c[pos[switches[k]]] for k in on))
+        if best is None or cost < best[0]:
+            best = (cost, on)
+    return best[1] if best is not None else None
+
+
+def pinned_at(model: Model, v: int, value: float) -> bool:
+    """Whether var ``v`` can only be ``value`` (two solves on its component;
+    True too when a solve fails, so that a release stays on the safe side)."""
+    comp = next(c for c in model.components() if v in c)
+    mine = set(comp)
+    rows = [r for r in model.rows if next(iter(r.coefs)) in mine]
+    choices = [c for c in model.choices if c[0] in mine]
+    prog = _Programme(model, comp, rows, choices)
+    verdict = _extremes(prog, comp.index(v), value)
+    return verdict is None or verdict
+
+
 def _extremes(prog: _Programme, i: int, value: float) -> bool | None:
     """True if var ``i`` can only be ``value``; None when a solve failed."""
     for sign in (1.0, -1.0):

@@ -92,8 +92,26 @@ def compare(
             "ratio: log Wald (Poisson); difference: Wald (Poisson)",
         )
         parts.append(part)
+    if not parts:  # no rows: the columns, and nothing in them
+        results = ["reference", *RESULTS, "excess_share", "method"]
+        return pd.DataFrame(columns=list(dict.fromkeys([*df.columns, *results])))
     out = pd.concat(parts, ignore_index=True)
     return out.drop(columns=["_stat", "_mult", "_better"])
+
+
+#: the columns of :func:`pair_statistics`, in order
+RESULTS = (
+    "value",
+    "ref_value",
+    "ratio",
+    "ratio_lower_95",
+    "ratio_upper_95",
+    "difference",
+    "difference_lower_95",
+    "difference_upper_95",
+    "expected_at_reference",
+    "excess_events",
+)
 
 
 def pair_statistics(

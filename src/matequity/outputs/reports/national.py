@@ -22,6 +22,8 @@ from matequity import __version__
 from matequity.counts.compute import category_order, count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release
+from matequity.disclosure.spec import TableSpec
 from matequity.engine.backend import duckdb_engine
 from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation, ethnicity
@@ -88,8 +90,12 @@ def build(
     lm_pooled = _sum_years(
         lm, ["org_level", "org_code", "org_name", "ethnic_group", "measure"], label
     )
-    sb = lm_pooled[
-        (lm_pooled["measure"] == "stillbirth") & ~lm_pooled["ethnic_group"].isin(UNKNOWN_GROUPS)
+    sb = lm_pooled[lm_pooled["measure"] == "stillbirth"]
+    # from the released counts: from the true ones the excess gives the counts away
+    sb = release(sb, policy, TableSpec(by=("ethnic_group",)))
+    sb = sb.loc[
+        ~sb["ethnic_group"].isin(UNKNOWN_GROUPS) & sb["numerator"].notna(),
+        ["period", *ORG_KEYS, "ethnic_group", "numerator", "denominator"],
     ]
     excess = excess_totals(compare(sb, "ethnic_group", ethnicity.WHITE), ["org_code", "org_name"])
     # an LMNS's excess is released only when its events reach the policy's minimum
