@@ -557,3 +557,29 @@ def test_cli_refuses_what_the_policy_cannot_protect(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert "warning" in r.output and "ons-rates" in r.output
+
+
+def test_cli_audit_lists_what_the_prefix_rule_gave_away(tmp_path):
+    """``disclose --audit`` on the pre-fix release of the issue's example names
+    the file, row and column of the recovered count, and exits 1; on the same
+    table released now it finds nothing."""
+    from typer.testing import CliRunner
+
+    from matequity.cli.main import app
+
+    counts = add_totals(
+        _one_trust([("Asian", 31, 3003), ("Black", 27, 2401), ("White", 3, 412)]),
+        ["ethnic_group"],
+    ).reset_index(drop=True)
+    old = tmp_path / "old.csv"
+    prefix_release(rates_of(counts)).to_csv(old, index=False)
+    r = CliRunner().invoke(app, ["disclose", "--audit", str(old)])
+    assert r.exit_code == 1
+    white = counts.index[counts["ethnic_group"] == "White"][0] + 1
+    assert f"{old}, row {white}, column 'numerator': 3" in r.output
+    src = tmp_path / "rates.csv"
+    rates_of(counts).to_csv(src, index=False)
+    new = tmp_path / "new.csv"
+    assert CliRunner().invoke(app, ["disclose", str(src), "-o", str(new)]).exit_code == 0
+    r = CliRunner().invoke(app, ["disclose", "--audit", str(new)])
+    assert r.exit_code == 0 and "no count of 1-7 is recoverable" in r.output
