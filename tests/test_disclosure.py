@@ -255,6 +255,8 @@ def test_undeclared_statistics_are_refused():
         release(df.assign(ratio=1.5), POLICIES["nhs"], TableSpec())
     with pytest.raises(UserError, match="no 'reference' column"):
         apply_policy(df.assign(excess_events=0.4), POLICIES["nhs"])
+    with pytest.raises(UserError, match="breakdown column 'gx' is not in the table"):
+        apply_policy(df, POLICIES["nhs"], ["gx"])
 
 
 def test_ons_rates_interval_only_from_20_events():

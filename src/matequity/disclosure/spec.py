@@ -196,7 +196,13 @@ def identity_columns(df: pd.DataFrame, spec: TableSpec) -> list[str]:
 
 
 def check_columns(df: pd.DataFrame, spec: TableSpec) -> None:
-    """Refuse a table with a statistic column the spec does not declare."""
+    """Refuse a table with a statistic column the spec does not declare, or
+    without a breakdown column the spec names."""
+    for b in spec.by:
+        if b not in df.columns:
+            raise UserError(
+                f"breakdown column '{b}' is not in the table (columns: {', '.join(df.columns)})"
+            )
     derived = set(spec.derived_columns())
     for c in df.columns:
         if c in COUNT_COLUMNS or c in META_COLUMNS or c in LABEL_COLUMNS or c in spec.by:
