@@ -131,7 +131,7 @@ def test_demo_small(tmp_path):
     assert r.exit_code == 0, r.output
     html = (out / "summary.html").read_text()
     assert "Reconciliation by file" in html and "Stillbirth rate" in html
-    assert "disclosure policy" in html and "Data quality" in html
+    assert "Disclosure policy" in html and "Data quality" in html
     assert "MIS SA2 ethnicity" in html
     eng = pd.read_csv(out / "tables" / "rates_england_ethnic_group.csv")
     lm = pd.read_csv(out / "tables" / "rates_lmns_imd_quintile.csv")

@@ -7,14 +7,17 @@ bad input, and no record-level values in any message.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from matequity import __version__
+from matequity import vocabulary as vocab
 from matequity.cli.progress import err_console
 from matequity.errors import UserError
 
@@ -58,41 +61,46 @@ def _years(text: str) -> range:
     return range(a, b + 1)
 
 
-class Period(StrEnum):
-    year = "year"
-    quarter = "quarter"
-    month = "month"
-    all = "all"
+def _choices(name: str, values) -> type[StrEnum]:
+    """A Typer choice type from a vocabulary tuple (members named as their values)."""
+    return StrEnum(name, {v.replace(".", "_"): v for v in values})
 
 
-class Level(StrEnum):
-    england = "england"
-    region = "region"
-    lmns = "lmns"
-    trust = "trust"
-    site = "site"
-
-
-class EngineName(StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
-
-
-class Grouping(StrEnum):
-    msds = "msds"
-    ons = "ons"
-
-
-class StatisticName(StrEnum):
-    proportion = "proportion"
-    rate = "rate"
-    ratio = "ratio"
+Period = _choices("Period", vocab.PERIODS)
+Level = _choices("Level", vocab.LEVEL_NAMES)
+EngineName = _choices("EngineName", ("duckdb", "spark"))
+Grouping = _choices("Grouping", vocab.GROUPINGS)
+Overdispersion = _choices("Overdispersion", vocab.OVERDISPERSION)
+ReportFormat = _choices("ReportFormat", ("html", "pdf", "both"))
+StatisticName = _choices("StatisticName", ("proportion", "rate", "ratio"))
 
 
 class Confidence(StrEnum):
     c95 = "95"
     c998 = "99.8"
     both = "both"
+
+
+def guard_output(out: Path, inputs: Sequence[Path], folder: bool = False) -> None:
+    """Refuse an output path that would overwrite an input or the store, or a
+    folder output that is an existing file; make sure the output's folder can be
+    created and written. One line naming the option and the problem."""
+    target = out.resolve()
+    for p in inputs:
+        src = Path(p).resolve()
+        if target == src or (src.is_dir() and target.is_relative_to(src)):
+            raise UserError(f"-o {out}: is the store or an input ({p}); choose another path")
+    if folder and out.exists() and not out.is_dir():
+        raise UserError(f"-o {out}: is a file; give a folder for the output")
+    if not folder and out.is_dir():
+        raise UserError(f"-o {out}: is a folder; give a file name for the output")
+    parent = out if folder else out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {out}: cannot create {parent} ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"-o {out}: {parent} is not writable")
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import app, console, user_errors
+from matequity.cli.app import app, console, guard_output, user_errors
 
 signals_app = typer.Typer(
     help="Safety signals: the MOSS CUSUM, its thresholds, excess events and the signal register.",
@@ -37,8 +37,8 @@ def moss_cmd(
     ] = None,
 ) -> None:
     """The MOSS chart per site and month: expected, k, h1, h2, cusum, level, reset."""
-    from matequity.counts.table import read_counts, write_counts
     from matequity.signals.moss import moss, signal_summary
+    from matequity.tablefiles import read_counts, write_counts
 
     df = read_counts(table, required=("events",))
     chart = moss(df, reference_rate)
@@ -93,8 +93,8 @@ def vlad_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV, one row per site-day.")],
 ) -> None:
     """The excess-events chart: daily cumulative observed minus expected, never reset."""
-    from matequity.counts.table import read_counts, write_counts
     from matequity.signals.vlad import vlad
+    from matequity.tablefiles import read_counts, write_counts
 
     ev = read_counts(events, required=("events",))
     ch = read_counts(chart, required=("expected",))
@@ -127,8 +127,8 @@ def spc_cmd(
     assurance types (as NHSRplotthedots)."""
     import pandas as pd
 
-    from matequity.counts.table import read_counts, write_counts
     from matequity.spc.chart import spc
+    from matequity.tablefiles import read_counts, write_counts
 
     df = read_counts(table, required=("value",), counts=False)
     dates = [d.strip() for d in rebase.split(",")] if rebase else []
@@ -172,30 +172,14 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Run MOSS on the store and add new signals to the register (idempotent)."""
-    from matequity import store as store_mod
-    from matequity.counts.table import write_counts
-    from matequity.engine.backend import duckdb_engine
-    from matequity.signals import register
-    from matequity.signals.from_store import daily_events, monthly_events
-    from matequity.signals.moss import moss, signal_summary
-    from matequity.signals.vlad import vlad
+    from matequity.pipeline import signals
 
+    if out is not None:
+        guard_output(out, [store], folder=True)
     detected = _as_of(as_of)
-    engine = duckdb_engine(store)
-    monthly = monthly_events(engine)
-    daily = daily_events(engine) if out else None
-    engine.backend.disconnect()
-    chart = moss(monthly, reference_rate)
-    if out:
-        write_counts(chart, out / "moss.csv")
-        write_counts(signal_summary(chart), out / "moss_summary.csv")
-        write_counts(vlad(daily, chart), out / "excess_events.csv")
+    res = signals.run("duckdb", store, detected, out, reference_rate)
+    if res.files:
         console.print(f"wrote {out}/moss.csv, moss_summary.csv, excess_events.csv")
-    con = store_mod.connect(store)
-    try:
-        res = register.register(con, chart, detected)
-    finally:
-        con.close()
     console.print(
         f"{res.new} new signal(s) registered (notified {detected}); "
         f"{res.already} already in the register"
@@ -212,18 +196,10 @@ def list_cmd(
     """The signal register: site, month, level, first detected, due date, status."""
     from rich.table import Table
 
-    from matequity import store as store_mod
-    from matequity.counts.table import write_counts
-    from matequity.errors import UserError
-    from matequity.signals import register
+    from matequity.pipeline import signals
+    from matequity.tablefiles import write_counts
 
-    if not store.exists():
-        raise UserError(f"{store}: no such store")
-    con = store_mod.connect(store)
-    try:
-        df = register.listing(con)
-    finally:
-        con.close()
+    df = signals.listing("duckdb", store)
     if status:
         df = df[df["status"] == status]
     t = Table(title=f"Signal register ({len(df)})")
@@ -250,17 +226,9 @@ def check_cmd(
 ) -> None:
     """Record the critical safety check (or escalation, closure) of a signal.
     The history is append-only."""
-    from matequity import store as store_mod
-    from matequity.errors import UserError
-    from matequity.signals import register
+    from matequity.pipeline import signals
 
-    if not store.exists():
-        raise UserError(f"{store}: no such store")
-    con = store_mod.connect(store)
-    try:
-        n = register.record(con, signal, status, by, actions)
-    finally:
-        con.close()
+    n = signals.record("duckdb", store, signal, status, by, actions)
     console.print(f"{signal}: {status} recorded by {by} (event {n})")
 
 
@@ -281,9 +249,9 @@ def equity_cmd(
 ) -> None:
     """Equity signals (matequity's own): a CUSUM per group of its events against the
     other babies' rate that month times the group's baseline gap."""
-    from matequity.counts.table import read_counts, write_counts
     from matequity.signals.equity import equity_signals
     from matequity.stats.frames import UNKNOWN_GROUPS
+    from matequity.tablefiles import read_counts, write_counts
 
     df = read_counts(table, required=("events", "births"))
     res = equity_signals(df, by, multiple, frozenset(UNKNOWN_GROUPS))
@@ -309,8 +277,8 @@ def evaluate_cmd(
 
     from matequity.cli.app import _years
     from matequity.cli.progress import steps
-    from matequity.counts.table import write_counts
     from matequity.signals.evaluate import evaluate
+    from matequity.tablefiles import write_counts
 
     with steps("evaluate") as step:
         res = evaluate(_years(years), seed, scale, episodes_per_year, step)

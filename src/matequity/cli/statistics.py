@@ -36,9 +36,9 @@ def rates(
 ) -> None:
     """Add value and confidence limits: Wilson for proportions, exact Poisson (<10
     events) or Byar's for rates and ratios, as PHEindicatormethods."""
-    from matequity.counts.table import read_counts, write_counts
     from matequity.stats.frames import measure_settings
     from matequity.stats.rates import add_rates
+    from matequity.tablefiles import read_counts, write_counts
 
     is_ratio = statistic == StatisticName.ratio
     cols = ("observed", "expected") if is_ratio else ("numerator", "denominator")
@@ -51,13 +51,13 @@ def rates(
 
 
 def _read(path: Path, cols: tuple[str, ...] = ("numerator", "denominator")):
-    from matequity.counts.table import read_counts
+    from matequity.tablefiles import read_counts
 
     return read_counts(path, required=cols)
 
 
 def _write(df, output: Path) -> None:
-    from matequity.counts.table import write_counts
+    from matequity.tablefiles import write_counts
 
     write_counts(df, output)
     console.print(f"{len(df):,} rows -> {output}")

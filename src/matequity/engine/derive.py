@@ -15,20 +15,13 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from matequity import vocabulary as vocab
 from matequity.model import age, deprivation, ethnicity
 from matequity.model.definitions import DEFINITIONS, PerinatalDefinitions
 from matequity.model.schema import ORGANISATION_COLUMNS, SEX_NOT_KNOWN
 
-ENGLAND_CODE = "E92000001"
-ENGLAND_NAME = "England"
-
-LEVELS: dict[str, tuple[str | None, str | None]] = {
-    "england": (None, None),
-    "region": ("region_code", "region_name"),
-    "lmns": ("lmns_code", "lmns_name"),
-    "trust": ("trust_code", "trust_name"),
-    "site": ("site_code", "site_name"),
-}
+ENGLAND_CODE = vocab.ENGLAND_CODE
+ENGLAND_NAME = vocab.ENGLAND_NAME
 
 
 def _label_cases(value: ir.Value, mapping: dict, default: str) -> ir.StringValue:

@@ -37,8 +37,11 @@ def one_of(s: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
     return s.re_search("^(?:" + "|".join(re.escape(v) for v in values) + ")$")
 
 
-def clean(s: ir.StringValue) -> ir.StringValue:
-    """Trimmed text, or NULL when blank (see :data:`BLANK_TOKENS`)."""
+def clean(s: ir.Value) -> ir.Value:
+    """Trimmed text, or NULL when blank (see :data:`BLANK_TOKENS`); a typed
+    (non-text) column as it is."""
+    if not s.type().is_string():
+        return s
     # not .strip(): Ibis compiles it for Spark with a '\f' that Spark reads as 'f'
     padded = s.re_search(r"^[ \t\r\n]|[ \t\r\n]$")
     t = ibis.cases((padded, s.re_replace(r"^[ \t\r\n]+|[ \t\r\n]+$", "")), else_=s)
@@ -46,20 +49,26 @@ def clean(s: ir.StringValue) -> ir.StringValue:
     return ibis.cases((blank, ibis.null("string")), else_=t)
 
 
-def parse_int(s: ir.StringValue) -> ir.IntegerValue:
-    """An integer written with digits only (at most 9), else NULL.
+def parse_int(s: ir.Value) -> ir.IntegerValue:
+    """An integer written with digits only (at most 9), else NULL. A column that
+    is already integer (a typed Parquet file) is taken as it is.
 
     The guard matters: DuckDB's TRY_CAST rounds '12.5' to 13, Spark gives NULL.
     """
+    if s.type().is_integer():
+        return s.cast("int64")
     t = s
     return ibis.cases((t.re_search(_INT_RE), t.try_cast("int64")), else_=ibis.null("int64"))
 
 
-def parse_date(s: ir.StringValue) -> ir.DateValue:
+def parse_date(s: ir.Value) -> ir.DateValue:
     """ISO 8601 (YYYY-MM-DD, optionally with a midnight time) or UK DD/MM/YYYY.
+    A column that is already a date is taken as it is.
 
     Impossible dates (2024-02-30) give NULL.
     """
+    if s.type().is_date():
+        return s
     t = s
     iso = t.substr(0, 10)
     uk = t.substr(6, 4) + "-" + t.substr(3, 2) + "-" + t.substr(0, 2)
@@ -71,7 +80,10 @@ def parse_date(s: ir.StringValue) -> ir.DateValue:
     )
 
 
-def parse_bool(s: ir.StringValue) -> ir.BooleanValue:
+def parse_bool(s: ir.Value) -> ir.BooleanValue:
+    """true/t/1/y/yes or false/f/0/n/no (any case); a boolean column as it is."""
+    if s.type().is_boolean():
+        return s
     t = s.lower()
     return ibis.cases(
         (one_of(t, TRUE_TOKENS), ibis.literal(True)),

@@ -225,6 +225,8 @@ BIRTH_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in BIRTH_FIELDS)
 REQUIRED_BIRTH_COLUMNS: tuple[str, ...] = tuple(f.name for f in BIRTH_FIELDS if f.required)
 ORGANISATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in ORGANISATION_FIELDS)
 IMD_LOOKUP_COLUMNS: tuple[str, ...] = tuple(f.name for f in IMD_LOOKUP_FIELDS)
+#: organisation columns a file may carry; blank when absent
+OPTIONAL_ORGANISATION_COLUMNS: tuple[str, ...] = ()
 
 #: at least one of these must be present to derive deprivation
 DEPRIVATION_COLUMNS: tuple[str, ...] = ("imd_decile", "lsoa_code")

@@ -135,3 +135,28 @@ def history(con: duckdb.DuckDBPyConnection, sid: str) -> pd.DataFrame:
     return con.execute(
         "SELECT * FROM signal_events WHERE signal_id = ? ORDER BY event_no", [sid]
     ).df()
+
+
+#: the columns of the register as reports and the service read it
+REGISTER_COLUMNS = (
+    "signal_id",
+    "site_code",
+    "month",
+    "level",
+    "first_detected",
+    "due_date",
+    "status",
+)
+
+
+def for_sites(engine, sites: list[str]) -> pd.DataFrame:
+    """The register's signals at ``sites`` with their current status, newest
+    first, read through the engine (an empty register when there is none)."""
+    if not (engine.has_table("signals") and engine.has_table("signal_events")):
+        return pd.DataFrame(columns=list(REGISTER_COLUMNS))
+    s, e = engine.table("signals"), engine.table("signal_events")
+    last = e.group_by("signal_id").aggregate(event_no=e.event_no.max())
+    cur = e.join(last, ["signal_id", "event_no"]).select("signal_id", "status")
+    q = s.filter(s.site_code.isin(sites)).join(cur, "signal_id")
+    df = engine.execute(q.select(*REGISTER_COLUMNS))
+    return df.sort_values(["month", "site_code"], ascending=[False, True]).reset_index(drop=True)
