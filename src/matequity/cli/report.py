@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from matequity.cli.app import app, console, user_errors
+from matequity.cli.chart_options import AnnotateOpt, AnnotationsOpt, chart_annotations
 
 ENGLAND = "E92000001"
 
@@ -64,13 +65,16 @@ def board_cmd(
     ] = None,
     pdf: PdfOpt = True,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """Trust board safety report: MOSS and excess-events charts per site, the signal
     register, SPC charts of key measures."""
     from matequity.disclosure.policy import get
     from matequity.outputs.reports import board
 
-    rep, _data = board.build(store, org, get(policy), period, reference_rate)
+    marks = chart_annotations(annotate, annotations)
+    rep, _data = board.build(store, org, get(policy), period, reference_rate, marks)
     _write(rep, out, f"board_{org}", pdf, images)
 
 
@@ -85,6 +89,8 @@ def lmns_cmd(
     overdispersion: OverdispersionOpt = "none",
     pdf: PdfOpt = True,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """LMNS equity and equality analysis: population profile, each measure by ethnic
     group and deprivation against England and a reference group, detectable change,
@@ -92,7 +98,8 @@ def lmns_cmd(
     from matequity.disclosure.policy import get
     from matequity.outputs.reports import lmns
 
-    rep, _data = lmns.build(store, org, get(policy), period, _overdispersion(overdispersion))
+    marks = chart_annotations(annotate, annotations)
+    rep, _data = lmns.build(store, org, get(policy), period, _overdispersion(overdispersion), marks)
     _write(rep, out, f"lmns_{org}", pdf, images)
 
 
@@ -107,6 +114,8 @@ def national_cmd(
     overdispersion: OverdispersionOpt = "none",
     pdf: PdfOpt = True,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """National equity progress report: the pledge measures by ethnicity and
     deprivation, trends against the ambition, the deprivation gradient, and the
@@ -117,5 +126,6 @@ def national_cmd(
 
     if org != ENGLAND:
         raise UserError(f"--org {org}: the national report covers England ({ENGLAND}) only")
-    rep, _data = national.build(store, get(policy), period, _overdispersion(overdispersion))
+    marks = chart_annotations(annotate, annotations)
+    rep, _data = national.build(store, get(policy), period, _overdispersion(overdispersion), marks)
     _write(rep, out, f"national_{org}", pdf, images)

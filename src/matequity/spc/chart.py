@@ -30,7 +30,7 @@ import pandas as pd
 
 from matequity.errors import UserError
 from matequity.spc.limits import Limits, xmr_limits
-from matequity.spc.rare_limits import g_limits, t_limits
+from matequity.spc.rare_limits import back_transform, g_limits, transform
 from matequity.spc.rules import point_type, special_cause_type
 
 DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
@@ -59,12 +59,20 @@ def assurance(target: float | None, lpl: float, upl: float, direction: int) -> s
     return "inconsistent"
 
 
-def _limits(kind: str, y: np.ndarray, fix_after: int | None, screen: bool) -> Limits:
+def _limits(
+    kind: str, y: np.ndarray, fix_after: int | None, screen: bool
+) -> tuple[Limits, np.ndarray, Limits]:
+    """(limits shown, values the rules read, limits the rules read): the t-chart's
+    rules read the transformed times against the transformed limits."""
     if kind == "g":
-        return g_limits(y, fix_after)
+        lim = g_limits(y, fix_after)
+        return lim, y, lim
     if kind == "t":
-        return t_limits(y, fix_after, screen)
-    return xmr_limits(y, fix_after, screen)
+        z = transform(y)
+        rule = xmr_limits(z, fix_after, screen)
+        return back_transform(rule), z, rule
+    lim = xmr_limits(y, fix_after, screen)
+    return lim, y, lim
 
 
 def _one(
@@ -85,11 +93,11 @@ def _one(
     for _g, p in part.groupby("rebase_group", sort=True):
         p = p.copy()
         y = p["value"].to_numpy(float)
-        lim = _limits(kind, y, fix_after, screen)
-        side = np.sign(y - lim.centre_line).astype(int)
-        outside = (y > lim.upl) | (y < lim.lpl)
-        close = ~outside & ((y < lim.near_lpl) | (y > lim.near_upl))
-        text = special_cause_type(y, side, close.astype(int), outside)
+        lim, yr, rule = _limits(kind, y, fix_after, screen)
+        side = np.sign(yr - rule.centre_line).astype(int)
+        outside = (yr > rule.upl) | (yr < rule.lpl)
+        close = ~outside & ((yr < rule.near_lpl) | (yr > rule.near_upl))
+        text = special_cause_type(yr, side, close.astype(int), outside)
         p["mean"], p["lpl"], p["upl"] = lim.mean, lim.lpl, lim.upl
         if kind != "xmr":
             p["centre"] = lim.centre_line

@@ -22,8 +22,8 @@ qicharts2 ``qic.t``). Times between events are exponential when events occur
 at random; y^(1/3.6) makes them close to normal (Nelson). An individuals (XmR)
 chart is computed on the transformed values, and its mean, limits and 2-sigma
 lines are back-transformed (^3.6); a negative transformed lower line becomes 0.
-Because the transformation is monotone the rules give the same answer on
-either scale.
+The rules are applied on the transformed scale (the transformation is monotone,
+so they read the same on the original one, up to rounding at a limit).
 """
 
 from __future__ import annotations
@@ -57,7 +57,25 @@ def g_limits(y: np.ndarray, fix_after: int | None = None) -> Limits:
 
 
 def _back(v: float) -> float:
-    return 0.0 if not v > 0 else v**T_POWER
+    if math.isnan(v):
+        return v
+    return 0.0 if v <= 0 else v**T_POWER
+
+
+def transform(y: np.ndarray) -> np.ndarray:
+    """Nelson's y^(1/3.6)."""
+    return np.asarray(y, dtype=float) ** (1.0 / T_POWER)
+
+
+def back_transform(lim: Limits) -> Limits:
+    """Transformed-scale limits back on the scale of the times."""
+    return Limits(
+        mean=_back(lim.mean),
+        lpl=_back(lim.lpl),
+        upl=_back(lim.upl),
+        near_lpl=_back(lim.near_lpl),
+        near_upl=_back(lim.near_upl),
+    )
 
 
 def t_limits(
@@ -67,12 +85,4 @@ def t_limits(
     factor: float = SIGMA_FACTOR,
 ) -> Limits:
     """t-chart limits for times between events (values > 0), back-transformed."""
-    z = np.asarray(y, dtype=float) ** (1.0 / T_POWER)
-    lim = xmr_limits(z, fix_after, screen, factor)
-    return Limits(
-        mean=_back(lim.mean),
-        lpl=_back(lim.lpl),
-        upl=_back(lim.upl),
-        near_lpl=_back(lim.near_lpl),
-        near_upl=_back(lim.near_upl),
-    )
+    return back_transform(xmr_limits(transform(y), fix_after, screen, factor))

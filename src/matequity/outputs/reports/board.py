@@ -15,6 +15,7 @@ says so.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from matequity.disclosure.policy import Policy
 from matequity.engine.backend import duckdb_engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
@@ -97,6 +99,7 @@ def build(
     policy: Policy,
     period: str | None = None,
     reference_rate: float | None = None,
+    annotations: Sequence[Annotation] = (),
 ) -> tuple[Report, BoardData]:
     engine = duckdb_engine(store)
     orgs = engine.execute(engine.table("organisations"))
@@ -140,14 +143,17 @@ def build(
         spc_out[m] = pts
     register = _register(store, sites)
     data = BoardData(chart, summary, register, spc_out)
-    return _report(trust, trust_name, sites, start, end, data, excess, policy), data
+    report = _report(trust, trust_name, sites, start, end, data, excess, policy, annotations)
+    return report, data
 
 
 def _fmt(v, digits: int = 1) -> str:
     return "withheld" if pd.isna(v) else f"{v:,.{digits}f}"
 
 
-def _report(trust, trust_name, sites, start, end, data: BoardData, excess, policy) -> Report:
+def _report(
+    trust, trust_name, sites, start, end, data: BoardData, excess, policy, annotations=()
+) -> Report:
     sections = []
     summ = data.summary
     sections.append(
@@ -188,7 +194,10 @@ def _report(trust, trust_name, sites, start, end, data: BoardData, excess, polic
         sections.append(
             Section(
                 f"Site {site}",
-                charts=(cusum_chart(data.chart, site), excess_chart(excess, site)),
+                charts=(
+                    cusum_chart(data.chart, site, annotations),
+                    excess_chart(excess, site, annotations),
+                ),
             )
         )
     reg = data.register
@@ -246,7 +255,11 @@ def _report(trust, trust_name, sites, start, end, data: BoardData, excess, polic
                         ),
                     ),
                 ),
-                charts=(spc_chart(pts, meas.title, f"{meas.title} ({meas.per})"),),
+                charts=(
+                    spc_chart(
+                        pts, meas.title, f"{meas.title} ({meas.per})", annotations=annotations
+                    ),
+                ),
             )
         )
     return Report(

@@ -12,6 +12,7 @@ policy; ratios and excess events are withheld with the group's rate.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from matequity.engine.backend import duckdb_engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation, ethnicity
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.rates import rates_by_group
 from matequity.outputs.charts.spec import ChartSpec
 from matequity.outputs.charts.trend import trend_chart
@@ -132,6 +134,7 @@ def build(
     policy: Policy,
     period: str | None = None,
     overdispersion: str = "none",
+    annotations: Sequence[Annotation] = (),
 ) -> tuple[Report, LmnsData]:
     engine = duckdb_engine(store)
     orgs = engine.execute(engine.table("organisations"))
@@ -194,7 +197,7 @@ def build(
         funnels,
         charts,
     )
-    return _report(lmns, name, label, data, policy), data
+    return _report(lmns, name, label, data, policy, annotations), data
 
 
 def _f(v, d: int = 1) -> str:
@@ -258,7 +261,7 @@ def best_sentences(data: LmnsData, measure: str) -> list[str]:
     return out
 
 
-def _trend_section(data: LmnsData, label: str) -> Section:
+def _trend_section(data: LmnsData, label: str, annotations=()) -> Section:
     tables, charts = [], []
     for (m, by), t in data.trend.items():
         meas, ref = BY_NAME[m], BREAKDOWNS[by]
@@ -278,7 +281,14 @@ def _trend_section(data: LmnsData, label: str) -> Section:
             )
         )
         charts.append(
-            trend_chart(known, by, f"{meas.title} by {IN_TEXT[by]}, by year", meas.per, order)
+            trend_chart(
+                known,
+                by,
+                f"{meas.title} by {IN_TEXT[by]}, by year",
+                meas.per,
+                order,
+                annotations=annotations,
+            )
         )
     return Section(
         "Gaps over time",
@@ -303,7 +313,7 @@ def _gap(r) -> str:
     return f"{_ratio(r)}; {r['excess_events']:+.1f}"
 
 
-def _report(lmns, name, label, data: LmnsData, policy: Policy) -> Report:
+def _report(lmns, name, label, data: LmnsData, policy: Policy, annotations=()) -> Report:
     sections = [Section("Summary", narrative(data) or ("No group had enough events to compare.",))]
     prof = data.profile
     sections.append(
@@ -373,7 +383,7 @@ def _report(lmns, name, label, data: LmnsData, policy: Policy) -> Report:
         sections.append(
             Section(meas.title, tuple(paras), tables=tuple(tables), charts=tuple(charts))
         )
-    sections.append(_trend_section(data, label))
+    sections.append(_trend_section(data, label, annotations))
     sections.append(
         Section(
             "Compared with the other LMNS",

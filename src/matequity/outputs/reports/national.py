@@ -12,6 +12,7 @@ policy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from matequity.disclosure.policy import Policy
 from matequity.engine.backend import duckdb_engine
 from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation, ethnicity
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.small_multiples import small_multiples
 from matequity.outputs.charts.spec import ChartSpec
 from matequity.outputs.charts.trend import gradient_chart, trend_chart
@@ -60,7 +62,11 @@ def _f(v, d: int = 1) -> str:
 
 
 def build(
-    store: Path, policy: Policy, period: str | None = None, overdispersion: str = "none"
+    store: Path,
+    policy: Policy,
+    period: str | None = None,
+    overdispersion: str = "none",
+    annotations: Sequence[Annotation] = (),
 ) -> tuple[Report, NationalData]:
     engine = duckdb_engine(store)
     ms = [BY_NAME[m] for m in MEASURES]
@@ -121,7 +127,7 @@ def build(
     )
     data = NationalData(by_year, deciles, most_least, ineq, excess, funnels, sb_years, charts)
     amb = trends[trends["result"] == "ambition"]
-    return _report(label, data, pooled, amb, policy), data
+    return _report(label, data, pooled, amb, policy, annotations), data
 
 
 def _gradient(pooled: pd.DataFrame, deciles: pd.DataFrame, m: str, ineq: pd.DataFrame):
@@ -143,7 +149,7 @@ def _gradient(pooled: pd.DataFrame, deciles: pd.DataFrame, m: str, ineq: pd.Data
     )
 
 
-def _report(label, data: NationalData, pooled, amb, policy) -> Report:
+def _report(label, data: NationalData, pooled, amb, policy, annotations=()) -> Report:
     sections = []
     top = data.excess_lmns
     sections.append(
@@ -266,6 +272,7 @@ def _report(label, data: NationalData, pooled, amb, policy) -> Report:
                         order,
                         target,
                         2025 if target is not None else None,
+                        annotations,
                     ),
                     _gradient(pooled, data.deciles, m, data.inequality),
                 ),
