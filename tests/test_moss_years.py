@@ -342,3 +342,43 @@ def test_cli_reference_rates_and_year_change(tmp_path):
     )
     assert r.exit_code == 2
     assert "no reference rate for site A in 2025" in r.output and "Traceback" not in r.output
+
+
+def test_cli_run_on_the_store_with_rates_by_site(synthetic_store, tmp_path):
+    import shutil
+
+    from matequity.engine.backend import duckdb_engine
+    from matequity.signals.from_store import monthly_events
+
+    store = tmp_path / "store.duckdb"
+    shutil.copy(synthetic_store, store)  # the run registers signals: not in the shared store
+    engine = duckdb_engine(store)
+    monthly = monthly_events(engine)
+    engine.backend.disconnect()
+    sites = sorted(monthly["site_code"].unique())
+    rates = tmp_path / "rates.csv"
+    pd.DataFrame({"Site_Code": sites, "Year": "2020-2022", "Ref_Rate": 0.0015}).to_csv(
+        rates, index=False
+    )
+    out = tmp_path / "out"
+    r = runner_invoke(
+        ["signals", "run", "--store", str(store), "-o", str(out), "--reference-rates", str(rates)]
+    )
+    assert r.exit_code == 0, r.output
+    chart = pd.read_csv(out / "moss.csv")
+    y23 = chart[chart["month"].str.startswith("2023")]
+    assert (y23["expected"] > 0).all() and chart[chart.month < "2023"]["level"].isna().all()
+    # every site-year with an expected count that rounds above 0 has a chart
+    assert y23.loc[y23["expected"].round(2) > 0, "level"].notna().all()
+    assert (y23["level"].notna()).mean() > 0.5
+    first = monthly[(monthly.site_code == sites[0]) & monthly.month.str.startswith("2022")]
+    got = y23[y23.site_code == sites[0]]["expected"].iloc[0]
+    assert got == pytest.approx(0.0015 * first["births"].sum() / 12)
+    r = runner_invoke(
+        ["signals", "run", "--store", str(store), "--reference-rates", str(tmp_path / "no.csv")]
+    )
+    assert r.exit_code == 2 and "no such file" in r.output
+
+
+def runner_invoke(args):
+    return CliRunner().invoke(app, args)

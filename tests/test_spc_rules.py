@@ -4,7 +4,7 @@ their precedence (outside > trend > two of three > shift) and the point type
 read from the text, so that a trend is oriented by its direction and not by the
 side of the mean. Each expected value is derived by hand from those functions
 (the comments give the steps); during development the same series were also run
-through the R functions themselves, with identical results, as were 17,000
+through the R functions themselves, with identical results, as were 18,000
 points of random series."""
 
 from __future__ import annotations
