@@ -62,7 +62,8 @@ def moss_cmd(
         typer.Option(help="Also draw one site's chart to this .svg, .png or .html (see --site)."),
     ] = None,
     site: Annotated[
-        str | None, typer.Option(help="The site drawn by --plot (default: the first).")
+        str | None,
+        typer.Option(help="The site drawn by --plot (default: the first with a chart)."),
     ] = None,
     annotate: AnnotateOpt = None,
     annotations: AnnotationsOpt = None,
@@ -86,10 +87,12 @@ def moss_cmd(
         from matequity.outputs.charts.moss import cusum_chart
         from matequity.outputs.charts.write import write_chart
 
-        sites = sorted(chart["site_code"].unique())
+        sites = sorted(chart.loc[chart["level"].notna(), "site_code"].unique())
+        if not sites:
+            raise UserError("--plot: no site has a chart (no expected count in any month)")
         drawn = site if site is not None else sites[0]
         if drawn not in sites:
-            raise UserError(f"--site {drawn}: not in the table")
+            raise UserError(f"--site {drawn}: not a site with a chart in the table")
         write_chart(cusum_chart(chart, drawn, annotations=marks), plot)
     write_counts(chart, out)
     n1, n2 = int((chart["level"] == 1).sum()), int((chart["level"] == 2).sum())
