@@ -97,7 +97,7 @@ def test_rates_on_a_published_table_needs_statistic(tmp_path):
     p.write_text("area,numerator,denominator\nA,2473,698909\n")
     r = runner.invoke(app, ["rates", str(p), "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 2
-    assert "give --statistic and --multiplier" in r.output
+    assert "give --statistic" in r.output
     r = runner.invoke(
         app,
         [

@@ -16,6 +16,7 @@ from matequity.cli.app import (
     guard_output,
     user_errors,
 )
+from matequity.cli.chart_options import AnnotateOpt, AnnotationsOpt, chart_annotations
 from matequity.vocabulary import ENGLAND_CODE
 
 # the options the report commands share
@@ -35,12 +36,27 @@ ImagesOpt = Annotated[
 ]
 
 
-def _run(kind: str, store: Path, engine: EngineName, out: Path, fmt, images, **request) -> None:
+def _run(
+    kind: str,
+    store: Path,
+    engine: EngineName,
+    out: Path,
+    fmt,
+    images,
+    annotate,
+    annotations,
+    **request,
+) -> None:
     from matequity.disclosure.policy import get
     from matequity.pipeline import reports
 
     guard_output(out, [store], folder=True)
-    req = reports.ReportRequest(kind=kind, policy=get(request.pop("policy")), **request)
+    req = reports.ReportRequest(
+        kind=kind,
+        policy=get(request.pop("policy")),
+        annotations=tuple(chart_annotations(annotate, annotations)),
+        **request,
+    )
     reports.report_to_files(
         engine.value, store, req, out, fmt.value, images, say=lambda m: console.print(m)
     )
@@ -66,6 +82,8 @@ def board_cmd(
     engine: EngineOpt = EngineName.duckdb,
     fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """Trust board safety report: MOSS and excess-events charts per site, the signal
     register, SPC charts of key measures."""
@@ -76,6 +94,8 @@ def board_cmd(
         out,
         fmt,
         images,
+        annotate,
+        annotations,
         org=org,
         period=period,
         policy=policy,
@@ -95,6 +115,8 @@ def lmns_cmd(
     engine: EngineOpt = EngineName.duckdb,
     fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """LMNS equity and equality analysis: population profile, each measure by ethnic
     group and deprivation against England and a reference group, detectable change,
@@ -106,6 +128,8 @@ def lmns_cmd(
         out,
         fmt,
         images,
+        annotate,
+        annotations,
         org=org,
         period=period,
         policy=policy,
@@ -125,6 +149,8 @@ def national_cmd(
     engine: EngineOpt = EngineName.duckdb,
     fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """National equity progress report: the pledge measures by ethnicity and
     deprivation, trends against the ambition, the deprivation gradient, and the
@@ -136,6 +162,8 @@ def national_cmd(
         out,
         fmt,
         images,
+        annotate,
+        annotations,
         org=org,
         period=period,
         policy=policy,

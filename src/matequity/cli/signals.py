@@ -9,6 +9,14 @@ from typing import Annotated
 import typer
 
 from matequity.cli.app import app, console, guard_output, user_errors
+from matequity.cli.chart_options import (
+    AnnotateOpt,
+    AnnotationsOpt,
+    ChartKind,
+    YearChangeName,
+    chart_annotations,
+)
+from matequity.errors import UserError
 
 signals_app = typer.Typer(
     help="Safety signals: the MOSS CUSUM, its thresholds, excess events and the signal register.",
@@ -32,16 +40,60 @@ def moss_cmd(
         float | None,
         typer.Option(help="National reference rate per term birth (default: from the table)."),
     ] = None,
+    reference_rates: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of reference rates by site (site_code, year, ref_rate), as MOSS since "
+            "February 2026; default England's rate over the three previous years."
+        ),
+    ] = None,
+    year_change: Annotated[
+        YearChangeName,
+        typer.Option(
+            help="How the CUSUM crosses a new year's thresholds: carry (MOSS's repository) or "
+            "regrid (snapped onto the new grid, as a later MOSS version)."
+        ),
+    ] = YearChangeName.carry,
     summary: Annotated[
         Path | None, typer.Option(help="Also write signals in the last 6 and 12 months per site.")
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Also draw one site's chart to this .svg, .png or .html (see --site)."),
+    ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="The site drawn by --plot (default: the first with a chart)."),
+    ] = None,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
 ) -> None:
     """The MOSS chart per site and month: expected, k, h1, h2, cusum, level, reset."""
     from matequity.signals.moss import moss, signal_summary
+    from matequity.signals.reference_rates import read_site_rates
     from matequity.tablefiles import read_counts, write_counts
 
+    marks = chart_annotations(annotate, annotations)
+    rates = read_site_rates(reference_rates) if reference_rates else None
     df = read_counts(table, required=("events",))
-    chart = moss(df, reference_rate)
+    chart = moss(
+        df,
+        reference_rate,
+        site_rates=rates,
+        year_change=year_change.value,
+        rates_source=str(reference_rates),
+    )
+    if plot:
+        from matequity.outputs.charts.moss import cusum_chart
+        from matequity.outputs.charts.write import write_chart
+
+        sites = sorted(chart.loc[chart["level"].notna(), "site_code"].unique())
+        if not sites:
+            raise UserError("--plot: no site has a chart (no expected count in any month)")
+        drawn = site if site is not None else sites[0]
+        if drawn not in sites:
+            raise UserError(f"--site {drawn}: not a site with a chart in the table")
+        write_chart(cusum_chart(chart, drawn, annotations=marks), plot)
     write_counts(chart, out)
     n1, n2 = int((chart["level"] == 1).sum()), int((chart["level"] == 2).sum())
     console.print(
@@ -51,6 +103,8 @@ def moss_cmd(
     if summary:
         write_counts(signal_summary(chart), summary)
         console.print(f"wrote {summary}")
+    if plot:
+        console.print(f"wrote {plot}")
 
 
 @signals_app.command("thresholds")
@@ -106,11 +160,27 @@ def vlad_cmd(
 @user_errors
 def spc_cmd(
     table: Annotated[
-        Path, typer.Argument(help="CSV: date, value (optional series_id: one chart each).")
+        Path,
+        typer.Argument(
+            help="CSV (optional series_id: one chart each). xmr: date, value. g: date, "
+            "births_between (one row per event) or date, events, births (one row per day). "
+            "t: date (one row per event), date, events, or date, time_between."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV, one row per point.")],
+    chart: Annotated[
+        ChartKind,
+        typer.Option(
+            help="xmr (values), g (births between events) or t (time between events): the "
+            "g- and t-charts are for rare events."
+        ),
+    ] = ChartKind.xmr,
     improvement: Annotated[
-        str, typer.Option(help="increase, decrease or neutral: which way is better.")
+        str,
+        typer.Option(
+            help="increase, decrease or neutral: which way is better (g and t: longer gaps "
+            "between harmful events are better, so increase)."
+        ),
     ] = "increase",
     target: Annotated[float | None, typer.Option(help="Target, for the assurance type.")] = None,
     rebase: Annotated[
@@ -122,17 +192,68 @@ def spc_cmd(
     no_screen_outliers: Annotated[
         bool, typer.Option("--no-screen-outliers", help="Keep large moving ranges (Excel tool).")
     ] = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
+    rebase_at_annotations: Annotated[
+        bool,
+        typer.Option(
+            "--rebase-at-annotations",
+            help="Recalculate the limits at every annotation (else only at those whose "
+            "rebase column is true).",
+        ),
+    ] = False,
+    plot: Annotated[
+        Path | None, typer.Option(help="Also draw the chart to this .svg, .png or .html file.")
+    ] = None,
+    series: Annotated[
+        str | None, typer.Option(help="The series_id drawn by --plot (default: the first).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Chart title (default: the file name).")] = None,
 ) -> None:
-    """Making Data Count XmR chart: limits, special-cause rules, point, variation and
-    assurance types (as NHSRplotthedots)."""
+    """Making Data Count SPC chart (XmR, or the g- and t-charts for rare events):
+    limits, special-cause rules, point, variation and assurance types (as
+    NHSRplotthedots; g and t limits as qicharts2)."""
     import pandas as pd
 
+    from matequity.outputs.charts.annotations import rebase_dates
+    from matequity.spc.between_events import chart_values
     from matequity.spc.chart import spc
     from matequity.tablefiles import read_counts, write_counts
 
-    df = read_counts(table, required=("value",), counts=False)
+    if plot:
+        from matequity.outputs.charts.write import check_path
+
+        check_path(plot)
+    marks = chart_annotations(annotate, annotations, rebase_at_annotations)
+    required = ("value",) if chart == ChartKind.xmr else ()
+    df = chart_values(pd.DataFrame(read_counts(table, required=required, counts=False)), chart)
     dates = [d.strip() for d in rebase.split(",")] if rebase else []
-    res = spc(pd.DataFrame(df), improvement, target, dates, fix_after, not no_screen_outliers)
+    dates = sorted(set(dates) | set(rebase_dates(marks)))
+    res = spc(df, improvement, target, dates, fix_after, not no_screen_outliers, chart.value)
+    if plot:
+        from matequity.outputs.charts.spc import spc_chart
+        from matequity.outputs.charts.write import write_chart
+
+        pts = res
+        if "series_id" in res.columns:
+            ids = sorted(res["series_id"].astype(str).unique())
+            pick = series if series is not None else ids[0]
+            if pick not in ids:
+                raise UserError(f"--series {pick}: not a series_id in the table")
+            pts = res[res["series_id"].astype(str) == pick]
+        what = {"xmr": "value", "g": "births between events", "t": "days between events"}
+        name = title or table.stem
+        write_chart(
+            spc_chart(
+                pts,
+                name,
+                what[chart.value],
+                target,
+                marks,
+                "Month" if chart == ChartKind.xmr else "Date of event",
+            ),
+            plot,
+        )
     write_counts(res, out)
     last = res.groupby(res["series_id"] if "series_id" in res else [0] * len(res)).tail(1)
     for r in last.itertuples():
@@ -141,6 +262,8 @@ def spc_cmd(
             f"assurance {r.assurance_type or 'n/a'}"
             + ("  (12 points or fewer: trial limits)" if r.short_series_warning else "")
         )
+    if plot:
+        console.print(f"wrote {plot}")
     console.print(f"wrote {out}")
 
 
@@ -170,14 +293,32 @@ def run_cmd(
     reference_rate: Annotated[
         float | None, typer.Option(help="National reference rate (default: England's, 3 years).")
     ] = None,
+    reference_rates: Annotated[
+        Path | None,
+        typer.Option(help="CSV of reference rates by site (site_code, year, ref_rate)."),
+    ] = None,
+    year_change: Annotated[
+        YearChangeName, typer.Option(help="carry (MOSS's repository) or regrid.")
+    ] = YearChangeName.carry,
 ) -> None:
     """Run MOSS on the store and add new signals to the register (idempotent)."""
     from matequity.pipeline import signals
+    from matequity.signals.reference_rates import read_site_rates
 
     if out is not None:
         guard_output(out, [store], folder=True)
     detected = _as_of(as_of)
-    res = signals.run("duckdb", store, detected, out, reference_rate)
+    rates = read_site_rates(reference_rates) if reference_rates else None
+    res = signals.run(
+        "duckdb",
+        store,
+        detected,
+        out,
+        reference_rate,
+        site_rates=rates,
+        year_change=year_change.value,
+        rates_source=str(reference_rates),
+    )
     if res.files:
         console.print(f"wrote {out}/moss.csv, moss_summary.csv, excess_events.csv")
     console.print(

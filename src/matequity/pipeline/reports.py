@@ -16,6 +16,7 @@ from matequity.analyses.lmns import lmns
 from matequity.analyses.national import national
 from matequity.disclosure.policy import Policy
 from matequity.errors import UserError
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.reports import board as board_layout
 from matequity.outputs.reports import lmns as lmns_layout
 from matequity.outputs.reports import national as national_layout
@@ -35,23 +36,25 @@ class ReportRequest:
     period: str | None = None
     overdispersion: str = "none"
     reference_rate: float | None = None
+    #: dated notes drawn on the charts (interventions, changes of practice)
+    annotations: tuple[Annotation, ...] = ()
 
 
 def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
     """The report document and the analysis it lays out."""
     if req.kind == "board":
         a = board(eng, req.org, req.policy, req.period, req.reference_rate)
-        return board_layout.report(a), a
+        return board_layout.report(a, req.annotations), a
     if req.kind == "lmns":
         a = lmns(eng, req.org, req.policy, req.period, req.overdispersion)
-        return lmns_layout.report(a), a
+        return lmns_layout.report(a, req.annotations), a
     if req.kind == "national":
         if req.org != vocab.ENGLAND_CODE:
             raise UserError(
                 f"--org {req.org}: the national report covers England ({vocab.ENGLAND_CODE}) only"
             )
         a = national(eng, req.policy, req.period, req.overdispersion)
-        return national_layout.report(a), a
+        return national_layout.report(a, req.annotations), a
     raise UserError(f"unknown report '{req.kind}': expected {', '.join(KINDS)}")
 
 

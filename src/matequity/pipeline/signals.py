@@ -36,11 +36,14 @@ def run(
     detected: dt.date,
     out: Path | None = None,
     reference_rate: float | None = None,
+    **moss_options: object,
 ) -> SignalRun:
+    """MOSS on the store (``moss_options``: per-site reference rates and the
+    year-change mode of :func:`matequity.signals.moss.moss`)."""
     with engines.open(kind, store) as eng:
         monthly = monthly_events(eng)
         daily = daily_events(eng) if out else None
-    chart = moss(monthly, reference_rate)
+    chart = moss(monthly, reference_rate, **moss_options)
     files: tuple[Path, ...] = ()
     if out is not None:
         files = (

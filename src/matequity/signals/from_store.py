@@ -11,6 +11,7 @@ import pandas as pd
 
 from matequity.counts.compute import period_labels
 from matequity.engine.base import Engine
+from matequity.errors import UserError
 
 
 def monthly_events(engine: Engine) -> pd.DataFrame:
@@ -34,3 +35,17 @@ def daily_events(engine: Engine) -> pd.DataFrame:
     )
     df["date"] = pd.to_datetime(df["date"]).dt.date.astype(str)
     return df
+
+
+def g_chart_input(monthly: pd.DataFrame, daily: pd.DataFrame, site: str) -> pd.DataFrame:
+    """One site's g-chart values (``date, value``): term births between MOSS
+    events (term stillbirths and term neonatal deaths), from the monthly and
+    daily tables above; births are spread evenly over each month's days, as
+    MOSS's excess-events chart spreads them
+    (:func:`matequity.spc.between_events.g_from_monthly`)."""
+    from matequity.spc.between_events import g_from_monthly
+
+    m = monthly[monthly["site_code"] == site]
+    if m.empty:
+        raise UserError(f"site {site}: no births in the store")
+    return g_from_monthly(daily[daily["site_code"] == site], m)

@@ -11,11 +11,13 @@ points are released under the policy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
 from matequity import __version__
 from matequity.analyses.board import BoardAnalysis
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
@@ -25,8 +27,8 @@ def _fmt(v, digits: int = 1) -> str:
     return "withheld" if pd.isna(v) else f"{v:,.{digits}f}"
 
 
-def report(data: BoardAnalysis) -> Report:
-    """The report of a board analysis."""
+def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Report:
+    """The report of a board analysis; ``annotations`` are drawn on every chart."""
     trust, trust_name, sites = data.trust.code, data.trust.name, data.trust.sites
     start, end, policy, excess = data.months.first, data.months.last, data.policy, data.excess
     sections = []
@@ -69,7 +71,10 @@ def report(data: BoardAnalysis) -> Report:
         sections.append(
             Section(
                 f"Site {site}",
-                charts=(cusum_chart(data.moss, site), excess_chart(excess, site)),
+                charts=(
+                    cusum_chart(data.moss, site, annotations),
+                    excess_chart(excess, site, annotations),
+                ),
             )
         )
     reg = data.register
@@ -127,7 +132,11 @@ def report(data: BoardAnalysis) -> Report:
                         ),
                     ),
                 ),
-                charts=(spc_chart(pts, meas.title, f"{meas.title} ({meas.per})"),),
+                charts=(
+                    spc_chart(
+                        pts, meas.title, f"{meas.title} ({meas.per})", annotations=annotations
+                    ),
+                ),
             )
         )
     return Report(

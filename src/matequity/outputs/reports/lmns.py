@@ -11,6 +11,7 @@ already released under the policy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from matequity import __version__
 from matequity import vocabulary as vocab
 from matequity.analyses.lmns import BREAKDOWNS, LmnsAnalysis
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.rates import rates_by_group
 from matequity.outputs.charts.trend import trend_chart
@@ -86,7 +88,7 @@ def best_sentences(data: LmnsAnalysis, measure: str) -> list[str]:
     return out
 
 
-def _trend_section(data: LmnsAnalysis, label: str) -> Section:
+def _trend_section(data: LmnsAnalysis, label: str, annotations=()) -> Section:
     tables, charts = [], []
     for (m, by), t in data.yearly.items():
         meas, ref = data.catalogue.get(m), vocab.BREAKDOWN[by].reference
@@ -106,7 +108,14 @@ def _trend_section(data: LmnsAnalysis, label: str) -> Section:
             )
         )
         charts.append(
-            trend_chart(known, by, f"{meas.title} by {IN_TEXT[by]}, by year", meas.per, order)
+            trend_chart(
+                known,
+                by,
+                f"{meas.title} by {IN_TEXT[by]}, by year",
+                meas.per,
+                order,
+                annotations=annotations,
+            )
         )
     return Section(
         "Gaps over time",
@@ -133,8 +142,8 @@ def _gap(r) -> str:
     return f"{_ratio(r)}; {r['excess_events']:+.1f}"
 
 
-def report(data: LmnsAnalysis) -> Report:
-    """The report of an LMNS analysis."""
+def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report:
+    """The report of an LMNS analysis; ``annotations`` are drawn on the trend charts."""
     lmns, name, label, policy = data.lmns.code, data.lmns.name, data.years.label, data.policy
     sections = [Section("Summary", narrative(data) or ("No group had enough events to compare.",))]
     prof = data.profile
@@ -206,7 +215,7 @@ def report(data: LmnsAnalysis) -> Report:
         sections.append(
             Section(meas.title, tuple(paras), tables=tuple(tables), charts=tuple(charts))
         )
-    sections.append(_trend_section(data, label))
+    sections.append(_trend_section(data, label, annotations))
     sections.append(
         Section(
             "Compared with the other LMNS",

@@ -12,12 +12,14 @@ already released under the policy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
 from matequity import __version__
 from matequity import vocabulary as vocab
 from matequity.analyses.national import LEAST, MOST, NationalAnalysis
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.small_multiples import small_multiples
 from matequity.outputs.charts.trend import gradient_chart, trend_chart
@@ -35,8 +37,8 @@ def _gradient(data: NationalAnalysis, m: str):
     )
 
 
-def report(data: NationalAnalysis) -> Report:
-    """The report of the national analysis."""
+def report(data: NationalAnalysis, annotations: Sequence[Annotation] = ()) -> Report:
+    """The report of the national analysis; ``annotations`` are drawn on the trend charts."""
     label, amb, policy = data.years.label, data.ambition, data.policy
     sections = []
     top = data.excess_lmns
@@ -174,6 +176,7 @@ def report(data: NationalAnalysis) -> Report:
                         order,
                         target,
                         2025 if target is not None else None,
+                        annotations,
                     ),
                     _gradient(data, m),
                 ),
