@@ -88,10 +88,16 @@ def check_not_above(df: pd.DataFrame, path: str | Path, part: str, whole: str) -
         )
 
 
-def check_periods(df: pd.DataFrame, path: str | Path, column: str, monthly: bool) -> None:
-    """Period labels: 'YYYY' or 'YYYY/YY' (years), or 'YYYY-MM' (months)."""
-    pat, want = (MONTH, "YYYY-MM") if monthly else (YEAR, "YYYY or YYYY/YY")
-    bad = ~df[column].astype(str).str.strip().str.match(pat)
+def check_periods(df: pd.DataFrame, path: str | Path, column: str, monthly: bool | None) -> None:
+    """Period labels: 'YYYY' or 'YYYY/YY' (years), 'YYYY-MM' (months), or
+    either (``monthly=None``)."""
+    s = df[column].astype(str).str.strip()
+    if monthly is None:
+        bad = ~(s.str.match(YEAR) | s.str.match(MONTH))
+        want = "YYYY, YYYY/YY or YYYY-MM"
+    else:
+        pat, want = (MONTH, "YYYY-MM") if monthly else (YEAR, "YYYY or YYYY/YY")
+        bad = ~s.str.match(pat)
     if bad.any():
         raise InputFileError(str(path), f"row {_first(bad)}, column '{column}': expected {want}")
 
