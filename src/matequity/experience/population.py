@@ -73,6 +73,12 @@ def read_births(path: str | Path, measure: str = "stillbirth") -> pd.DataFrame:
 
     p = str(path)
     head = read_counts(path, required=())
+    if "births" not in head.columns and "denominator" not in head.columns:
+        raise InputFileError(
+            p,
+            "required column(s) missing: births (or a count table's measure and denominator); "
+            "a births table needs org_code, period, ethnic_group, births",
+        )
     if "births" in head.columns:
         df = read_table(path, ("org_code", "period", "ethnic_group"), ("births",), what="births")
     else:
