@@ -162,8 +162,8 @@ def _favours(row) -> str:
     if ind.kind == "relative_likelihood":
         if e == 1:
             return "neither"
-        top_favoured = (ind.top == WHITE) == (e > 1)
-        return WHITE if top_favoured else BME
+        other = BME if ind.top == WHITE else WHITE
+        return ind.top if (e > 1) == bool(ind.higher_is_better) else other
     if ind.kind == "percentage":
         if e == 0:
             return "neither"
@@ -221,6 +221,8 @@ def wres_indicators(df: pd.DataFrame, rolling_disciplinary: bool = True) -> pd.D
     est = pd.concat([_likelihoods(d), _differences(d)], ignore_index=True)
     wide = wide.merge(est, on=FRAME, how="left")
     wide = wide.merge(_workforce_share(d), on=["org_code", "period"], how="left")
+    for c in ("estimate", "estimate_lower_95", "estimate_upper_95", "benchmark_value"):
+        wide[c] = pd.to_numeric(wide.get(c, np.nan), errors="coerce").astype(float)
     kind = wide["indicator"].map(lambda i: INDICATORS[i].kind)
     rep = (kind == "representation") & ~(
         ((wide["indicator"] == 1) & (wide["band"] == "All"))

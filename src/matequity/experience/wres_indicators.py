@@ -83,7 +83,9 @@ class WresIndicator:
     denominator: str
     #: relative likelihoods: the group whose likelihood is divided by the other's
     top: str | None = None
-    #: percentages: a higher percentage is the better experience
+    #: percentages: a higher percentage is the better experience; relative
+    #: likelihoods: the outcome counted is a good one (appointment, training) rather
+    #: than a bad one (the disciplinary process)
     higher_is_better: bool | None = None
     #: how the WRES reads a value above 1 (likelihoods) or a positive gap
     reading: str = ""
@@ -110,6 +112,7 @@ INDICATORS: dict[int, WresIndicator] = {
             numerator="applicants of the group appointed from shortlisting",
             denominator="applicants of the group shortlisted",
             top=WHITE,
+            higher_is_better=True,
             reading="above 1: White applicants more likely to be appointed (favours White)",
         ),
         WresIndicator(
@@ -120,6 +123,7 @@ INDICATORS: dict[int, WresIndicator] = {
             numerator="staff of the group entering a formal disciplinary investigation",
             denominator="staff of the group (headcount)",
             top=BME,
+            higher_is_better=False,
             reading="above 1: BME staff more likely to enter the formal disciplinary process "
             "(favours White)",
         ),
@@ -131,6 +135,7 @@ INDICATORS: dict[int, WresIndicator] = {
             numerator="staff of the group accessing non-mandatory training and CPD",
             denominator="staff of the group (headcount)",
             top=WHITE,
+            higher_is_better=True,
             reading="above 1: White staff more likely to access training and CPD (favours White)",
         ),
         WresIndicator(
