@@ -8,10 +8,11 @@ guidance). Methods (95% intervals):
   Wilson score interval (:func:`matequity.stats.intervals.wilson`).
 * Relative likelihoods (2, 3, 4): (a/n1)/(c/n0) with the top group as the WRES
   defines it (White for 2 and 4, BME for 3) and the log-scale (Katz et al.
-  1978) interval, SE = sqrt(1/a - 1/n1 + 1/c - 1/n0), through
-  :func:`matequity.stats.compare.compare`. None when either count is 0.
+  1978) interval, SE = sqrt(1/a - 1/n1 + 1/c - 1/n0), as
+  :func:`matequity.stats.compare.compare` computes it (vectorised here over
+  the whole table). None when either count is 0.
 * Staff Survey percentages (5-8): the gap is BME minus White in percentage
-  points with Newcombe's hybrid score interval (also through ``compare``).
+  points with Newcombe's hybrid score interval (method 10, as ``compare``).
 * Representation (1, 9): the BME share of the band or of the board with its
   Wilson interval, minus the BME share of the whole workforce, which is taken as
   the fixed benchmark (it is the census of the organisation's staff); the gap's
@@ -29,10 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matequity.experience.change import change_test, se_from_interval, trend_test
+from matequity.experience.change import Z95, change_test, se_from_interval, trend_test
 from matequity.experience.table import period_time
 from matequity.experience.wres_indicators import BME, INDICATORS, WHITE
-from matequity.stats.compare import compare
 from matequity.stats.intervals import wilson
 
 FRAME = ["org_code", "period", "indicator", "staff_group", "band"]
@@ -81,60 +81,37 @@ def _wide(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _likelihoods(df: pd.DataFrame) -> pd.DataFrame:
-    """Indicators 2-4: relative likelihood with the WRES top group over the other."""
-    parts = []
-    for number in (2, 3, 4):
-        ind = INDICATORS[number]
-        rows = df[(df["indicator"] == number) & df["group"].isin([WHITE, BME])]
-        if rows.empty:
-            continue
-        bottom = BME if ind.top == WHITE else WHITE
-        both = rows.groupby(FRAME)["group"].transform("nunique") == 2
-        cmp_ = compare(
-            rows[both][[*FRAME, "group", "numerator", "denominator"]],
-            by="group",
-            reference=bottom,
-            statistic="proportion",
-            multiplier=1,
-            higher_is_better=False,
-        )
-        top = cmp_[cmp_["group"] == ind.top][
-            [*FRAME, "ratio", "ratio_lower_95", "ratio_upper_95"]
-        ].rename(
-            columns={
-                "ratio": "estimate",
-                "ratio_lower_95": "estimate_lower_95",
-                "ratio_upper_95": "estimate_upper_95",
-            }
-        )
-        parts.append(top)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FRAME)
-
-
-def _differences(df: pd.DataFrame) -> pd.DataFrame:
-    """Indicators 5-8: BME minus White, percentage points, Newcombe interval."""
-    rows = df[df["indicator"].between(5, 8) & df["group"].isin([WHITE, BME])]
-    if rows.empty:
-        return pd.DataFrame(columns=FRAME)
-    both = rows.groupby(FRAME)["group"].transform("nunique") == 2
-    cmp_ = compare(
-        rows[both][[*FRAME, "group", "numerator", "denominator"]],
-        by="group",
-        reference=WHITE,
-        statistic="proportion",
-        multiplier=100,
-        higher_is_better=False,
-    )
-    return cmp_[cmp_["group"] == BME][
-        [*FRAME, "difference", "difference_lower_95", "difference_upper_95"]
-    ].rename(
-        columns={
-            "difference": "estimate",
-            "difference_lower_95": "estimate_lower_95",
-            "difference_upper_95": "estimate_upper_95",
-        }
-    )
+def _estimates(wide: pd.DataFrame) -> pd.DataFrame:
+    """Indicators 2-4: the relative likelihood, top group over the other, with
+    the log-scale (Katz) interval; 5-8: BME minus White in percentage points with
+    Newcombe's hybrid score interval (the formulas of
+    :func:`matequity.stats.compare.compare`, vectorised over the whole table)."""
+    out = wide[FRAME].copy()
+    w_x, w_n = wide["white_numerator"].to_numpy(float), wide["white_denominator"].to_numpy(float)
+    b_x, b_n = wide["bme_numerator"].to_numpy(float), wide["bme_denominator"].to_numpy(float)
+    ind = wide["indicator"].to_numpy(int)
+    top_white = np.isin(ind, [2, 4])
+    a, n1 = np.where(top_white, w_x, b_x), np.where(top_white, w_n, b_n)
+    c, n0 = np.where(top_white, b_x, w_x), np.where(top_white, b_n, w_n)
+    est = np.full(len(wide), np.nan)
+    lo, hi = est.copy(), est.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rl = (a / n1) / (c / n0)
+        se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
+        ok = np.isin(ind, [2, 3, 4]) & (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
+        est = np.where(ok, rl, est)
+        lo = np.where(ok, rl * np.exp(-Z95 * se), lo)
+        hi = np.where(ok, rl * np.exp(Z95 * se), hi)
+        p1, p0 = b_x / b_n, w_x / w_n
+        l1, u1 = wilson(b_x, b_n)
+        l0, u0 = wilson(w_x, w_n)
+        d = p1 - p0
+        pct = (ind >= 5) & (ind <= 8) & (b_n > 0) & (w_n > 0)
+        est = np.where(pct, 100 * d, est)
+        lo = np.where(pct, 100 * (d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)), lo)
+        hi = np.where(pct, 100 * (d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)), hi)
+    out["estimate"], out["estimate_lower_95"], out["estimate_upper_95"] = est, lo, hi
+    return out
 
 
 def _workforce_share(df: pd.DataFrame) -> pd.DataFrame:
@@ -218,8 +195,7 @@ def wres_indicators(df: pd.DataFrame, rolling_disciplinary: bool = True) -> pd.D
     for pre in ("white", "bme"):
         v, lo, hi = _pct(wide[f"{pre}_numerator"], wide[f"{pre}_denominator"])
         wide[f"{pre}_value"], wide[f"{pre}_lower_95"], wide[f"{pre}_upper_95"] = v, lo, hi
-    est = pd.concat([_likelihoods(d), _differences(d)], ignore_index=True)
-    wide = wide.merge(est, on=FRAME, how="left")
+    wide = wide.merge(_estimates(wide), on=FRAME, how="left")
     wide = wide.merge(_workforce_share(d), on=["org_code", "period"], how="left")
     for c in ("estimate", "estimate_lower_95", "estimate_upper_95", "benchmark_value"):
         wide[c] = pd.to_numeric(wide.get(c, np.nan), errors="coerce").astype(float)
