@@ -253,3 +253,26 @@ def test_community_profile_sums_years_and_withholds_small_groups():
     assert c.period == "2022-2023" and t.loc["White", "births"] == 4100
     assert t.loc["Mixed", "births"] == 5 and np.isnan(t.loc["Mixed", "births_share"])
     assert t.loc["White", "births_share"] == pytest.approx(100 * 4100 / 4105)
+
+
+def test_experience_charts_draw_the_released_numbers_and_describe_them():
+    from matequity.outputs.charts.experience import (
+        survey_by_group,
+        wres_likelihoods,
+        wres_percentages,
+    )
+
+    rows = _wres()
+    rows = pd.concat(
+        [rows, rows.assign(indicator=5, numerator=[250, 110] * 6, denominator=[1000, 350] * 6)]
+    )
+    s = staff_experience(rows, period="2024", policy=POLICIES["nhs"])
+    rl = wres_likelihoods(s.indicators, "RAA")
+    assert "1.11 times as likely" in rl.alt_text and "0.86 times as likely" in rl.alt_text
+    spec = rl.spec()
+    assert spec["description"] == rl.alt_text
+    pct = wres_percentages(s.indicators, "RAA")
+    assert "White 25.0%" in pct.alt_text and "BME 31.4%" in pct.alt_text
+    f = family_experience(counts=_survey(), period="2023", policy=POLICIES["nhs"])
+    ch = survey_by_group(f.by_group, "Felt listened to", ["White"])
+    assert "White 80.0%" in ch.alt_text and "best group (White)" in ch.alt_text
