@@ -40,9 +40,17 @@ def synth(
     defects: Annotated[
         bool, typer.Option(help="Inject a few invalid rows for ingest to quarantine.")
     ] = True,
+    experience: Annotated[
+        bool,
+        typer.Option(
+            help="Also write staff (WRES) and families' experience and the population "
+            "by ethnic group (experience/)."
+        ),
+    ] = True,
 ) -> None:
     """Write a calibrated synthetic England: births, organisations, LSOA->IMD lookup
-    and the ground truth (episodes, true counts, injected defects)."""
+    and the ground truth (episodes, true counts, injected defects); with
+    --experience, WRES, CQC survey, FFT, a survey by ethnic group and population."""
     from matequity.synth import write as w
     from matequity.synth.generate import generate
 
@@ -55,7 +63,7 @@ def synth(
             yrs, seed=seed, scale=scale, episodes_per_year=episodes_per_year, defects=defects
         )
         step("writing")
-        paths = w.write(res, out, yrs, seed, scale)
+        paths = w.write(res, out, yrs, seed, scale, experience=experience)
     console.print(f"{res.births.num_rows:,} births at {len(res.organisations)} sites -> {out}")
     for k, p in paths.items():
         console.print(f"  {k}: {p}")
