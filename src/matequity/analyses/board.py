@@ -78,12 +78,15 @@ def board(
     ms = catalogue.shown_in(cat.BOARD_SPC)
     counts = count_table(engine, ms, level="trust", period="month", org_codes=[trust])
     counts = counts[span.holds(counts["period"])]
-    r = rates(counts)
+    r = rates(counts, catalogue)
     released = apply_policy(r, policy, [])
     points = {}
     for m in ms:
         rm = r[r["measure"] == m.name].sort_values("period")
         rel = released[released["measure"] == m.name].sort_values("period")
+        rm, rel = rm[rm["denominator"] > 0], rel[rm["denominator"].to_numpy() > 0]
+        if rm.empty:  # no births counted for this measure at the trust in the period
+            continue
         pts = spc(
             pd.DataFrame({"date": rm["period"] + "-01", "value": rm["value"].to_numpy()}),
             "increase" if m.higher_is_better else "decrease",

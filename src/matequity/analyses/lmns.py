@@ -84,7 +84,9 @@ def lmns(
     eng_year = count_table(engine, ms, level="england", period="year")
     span = periods.years(period, sorted(eng_year["period"].unique()))
     england = released_rates(
-        pool(eng_year[span.holds(eng_year["period"])], [*ORG_KEYS, "measure"], span.label), policy
+        pool(eng_year[span.holds(eng_year["period"])], [*ORG_KEYS, "measure"], span.label),
+        policy,
+        catalogue=catalogue,
     )
     groups, yearly_counts = {}, {}
     for by in BREAKDOWNS:
@@ -92,7 +94,8 @@ def lmns(
         c = count_table(engine, ms, by=[by], level="lmns", period="year", org_codes=[code])
         c = c[span.holds(c["period"])]
         yearly_counts[by] = c
-        groups[by] = by_group(pool(c, [*ORG_KEYS, by, "measure"], span.label), by, ref, policy)
+        pooled = pool(c, [*ORG_KEYS, by, "measure"], span.label)
+        groups[by] = by_group(pooled, by, ref, policy, catalogue)
     yearly_ms = tuple(m.name for m in catalogue.shown_in(cat.LMNS_YEARLY))
     yearly = {
         (m, by): released_comparison(
@@ -100,6 +103,7 @@ def lmns(
             by,
             vocab.BREAKDOWN[by].reference,
             policy,
+            catalogue,
         )
         for m in yearly_ms
         for by in BREAKDOWNS

@@ -76,13 +76,16 @@ def moss_cmd(
     marks = chart_annotations(annotate, annotations)
     rates = read_site_rates(reference_rates) if reference_rates else None
     df = read_counts(table, required=("events",))
-    chart = moss(
-        df,
-        reference_rate,
-        site_rates=rates,
-        year_change=year_change.value,
-        rates_source=str(reference_rates),
-    )
+    try:
+        chart = moss(
+            df,
+            reference_rate,
+            site_rates=rates,
+            year_change=year_change.value,
+            rates_source=str(reference_rates),
+        )
+    except UserError as exc:  # name the file
+        raise UserError(f"{table}: {exc}") from None
     if plot:
         from matequity.outputs.charts.moss import cusum_chart
         from matequity.outputs.charts.write import write_chart
