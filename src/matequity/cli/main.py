@@ -10,6 +10,7 @@ from matequity.cli import (  # noqa: F401  (they register commands)
     quality,
     records,
     report,
+    service,
     signals,
     statistics,
 )

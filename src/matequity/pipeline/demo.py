@@ -51,6 +51,7 @@ class DemoResult:
     tables: tuple[Path, ...]
     quality: tuple[Path, ...] = ()
     reports: tuple[Path, ...] = ()
+    accounts: tuple = ()
 
 
 def rates_for(counts: pd.DataFrame) -> pd.DataFrame:
@@ -230,4 +231,10 @@ def run(
         for r, code in ((report, trust), (equity, lmns), (nat, "E92000001"))
         for write, ext in ((report_render.write_html, "html"), (report_render.write_pdf, "pdf"))
     )
-    return DemoResult(summary, store_path, data, tuple(written), tuple(quality_paths), reports)
+    step("signal register and demo accounts for the web service")
+    from matequity.web.demo import create_demo_accounts
+
+    accounts = create_demo_accounts(store_path)
+    return DemoResult(
+        summary, store_path, data, tuple(written), tuple(quality_paths), reports, accounts
+    )
