@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from matequity.web.auth import csrf
 from matequity.web.auth.identity import Identity
@@ -24,7 +25,15 @@ def _first(request: Request, authenticators) -> Identity | None:
     return None
 
 
-def api_identity(request: Request, ctx: Ctx) -> Identity:
+#: documents the bearer scheme in OpenAPI (the check itself is the authenticators')
+bearer_scheme = HTTPBearer(auto_error=False, description="An API token: matequity tokens create")
+
+
+def api_identity(
+    request: Request,
+    ctx: Ctx,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+) -> Identity:
     ident = _first(request, ctx.api_authenticators)
     if ident is None:
         raise HTTPException(

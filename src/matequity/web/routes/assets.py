@@ -47,6 +47,11 @@ def vendor(name: str) -> Response:
     return Response(_read(file), media_type=media, headers=CACHE)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(_read("favicon.png"), media_type="image/png", headers=CACHE)
+
+
 @router.get("/docs")
 def docs(ctx: Ctx) -> HTMLResponse:
     return HTMLResponse(ctx.templates.get_template("docs.html.j2").render())
