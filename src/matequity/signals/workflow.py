@@ -17,6 +17,7 @@ import pandas as pd
 from matequity.analyses import queries
 from matequity.analyses.source import StoreSource
 from matequity.counts.table import write_counts
+from matequity.errors import UserError
 from matequity.notify import dispatch
 from matequity.notify.config import NotifyConfig
 from matequity.servicedb import Database, default_url, open_database
@@ -44,6 +45,8 @@ def open_service(
 ) -> ServiceStore:
     """The migrated service database for ``store`` (default: SQLite next to it),
     with the store's old register (if any) moved in."""
+    if not Path(store).exists():
+        raise UserError(f"{store}: no such store; run 'matequity ingest' first")
     source = StoreSource(kind, str(store))
     db = open_database(database or default_url(store))
     imported = ImportResult(0, 0)
