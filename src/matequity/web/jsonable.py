@@ -4,6 +4,7 @@ as ISO strings, NumPy scalars as Python numbers)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -34,3 +35,36 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str
         {c: value(v) for c, v in zip(cols, row, strict=True)}
         for row in df[cols].itertuples(index=False)
     ]
+
+
+class RawJSON(str):
+    """JSON text to be placed as is inside a :func:`json_response`."""
+
+
+def frame_json(df: pd.DataFrame) -> RawJSON:
+    """Rows as a JSON array, written by pandas (NaN as null; 15 significant digits)."""
+    return RawJSON(df.to_json(orient="records", date_format="iso", double_precision=15))
+
+
+def json_response(obj: dict[str, Any], status: int = 200):
+    """A JSON response serialised once with the standard library (no per-item
+    encoder pass); :class:`RawJSON` values are inserted verbatim."""
+    from fastapi.responses import Response
+
+    raw: dict[str, str] = {}
+
+    def mark(o: Any) -> Any:
+        if isinstance(o, RawJSON):
+            key = f"__raw_{len(raw)}__"
+            raw[key] = o
+            return key
+        if isinstance(o, dict):
+            return {k: mark(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [mark(v) for v in o]
+        return value(o)
+
+    text = json.dumps(mark(obj), separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    for key, js in raw.items():
+        text = text.replace(f'"{key}"', js, 1)
+    return Response(text.encode("utf-8"), status_code=status, media_type="application/json")

@@ -21,7 +21,7 @@ from matequity.signals import register
 from matequity.web import authz, signal_views
 from matequity.web.auth.deps import ApiUser
 from matequity.web.context import Ctx, client_ip
-from matequity.web.jsonable import records, value
+from matequity.web.jsonable import frame_json, json_response, records, value
 
 router = APIRouter(prefix="/api/v1")
 
@@ -122,10 +122,12 @@ def list_signals(
         )
     )
     page = df.iloc[offset : offset + limit]
-    return {
-        "signals": [_signal(r, names) for r in page.to_dict("records")],
-        **_page_info(request, len(df), limit, offset),
-    }
+    return json_response(
+        {
+            "signals": [_signal(r, names) for r in page.to_dict("records")],
+            **_page_info(request, len(df), limit, offset),
+        }
+    )
 
 
 def _detail(ctx, ident, signal_id: str) -> dict[str, Any]:
@@ -166,7 +168,7 @@ def get_signal(signal_id: str, request: Request, ident: ApiUser, ctx: Ctx) -> di
         ident.user.id,
         client_ip(request),
     )
-    return out
+    return json_response(out)
 
 
 class CheckIn(BaseModel):
@@ -209,11 +211,14 @@ def post_check(
         ident.user.id,
         client_ip(request),
     )
-    return {
-        "check_no": res.check_no,
-        "event_no": res.event_no,
-        "signal": _detail(ctx, ident, signal_id),
-    }
+    return json_response(
+        {
+            "check_no": res.check_no,
+            "event_no": res.event_no,
+            "signal": _detail(ctx, ident, signal_id),
+        },
+        201,
+    )
 
 
 class StatusIn(BaseModel):
@@ -239,7 +244,7 @@ def post_status(
         ident.user.id,
         client_ip(request),
     )
-    return {"event_no": n, "signal": _detail(ctx, ident, signal_id)}
+    return json_response({"event_no": n, "signal": _detail(ctx, ident, signal_id)}, 201)
 
 
 def _figures(
@@ -290,13 +295,15 @@ def _figures(
         ctx.db, ident.user.email, "view", target, detail, ident.user.id, client_ip(request)
     )
     page = fig.rows.iloc[offset : offset + limit]
-    return {
-        "rows": records(page),
-        "disclosure_policy": fig.disclosure_policy,
-        "exact_for": list(fig.exact),
-        "released_for": list(fig.released),
-        **_page_info(request, len(fig.rows), limit, offset),
-    }
+    return json_response(
+        {
+            "rows": frame_json(page),
+            "disclosure_policy": fig.disclosure_policy,
+            "exact_for": list(fig.exact),
+            "released_for": list(fig.released),
+            **_page_info(request, len(fig.rows), limit, offset),
+        }
+    )
 
 
 FIGURE_DOC = (
@@ -420,9 +427,11 @@ def get_quality(
         ident.user.id,
         client_ip(request),
     )
-    return {
-        "rows": records(fig.rows),
-        "disclosure_policy": fig.disclosure_policy,
-        "exact_for": list(fig.exact),
-        "released_for": list(fig.released),
-    }
+    return json_response(
+        {
+            "rows": frame_json(fig.rows),
+            "disclosure_policy": fig.disclosure_policy,
+            "exact_for": list(fig.exact),
+            "released_for": list(fig.released),
+        }
+    )
