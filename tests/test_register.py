@@ -186,6 +186,12 @@ def test_signals_run_list_check_on_a_store(synthetic_store, tmp_path):
     assert r.exit_code == 0, r.output
     db = open_database(f"sqlite:///{tmp_path / 's.service.sqlite'}")
     assert register.get(db, sid)["status"] == "closed"
+    # the trust board report reads the register from the service database
+    from matequity.outputs.reports.board import _register
+
+    site = sid.split(":")[1]
+    board_reg = _register(store, [site])
+    assert board_reg.set_index("signal_id").loc[sid, "status"] == "closed"
     ex = pd.read_csv(tmp_path / "out" / "excess_events.csv")
     assert ex.groupby("site_code")["cumulative_excess"].last().notna().all()
 

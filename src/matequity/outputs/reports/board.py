@@ -48,7 +48,22 @@ class BoardData:
     spc: dict[str, pd.DataFrame]
 
 
-def _register(store: Path, sites: list[str]) -> pd.DataFrame:
+def _register(store: Path, sites: list[str], database: str | None = None) -> pd.DataFrame:
+    """The register from the service database (next to the store unless
+    ``database`` is given); a store from before the service: its own tables."""
+    from matequity.servicedb import default_url, open_database
+    from matequity.signals import register as signal_register
+
+    url = database or default_url(store)
+    if database or Path(url.removeprefix("sqlite:///")).exists():
+        db = open_database(url)
+        try:
+            reg = signal_register.listing(db, site_codes=sites)
+        finally:
+            db.dispose()
+        cols = ["signal_id", "site_code", "month", "level", "first_detected", "due_date", "status"]
+        reg = reg.sort_values(["month", "site_code"], ascending=[False, True])
+        return reg[cols].reset_index(drop=True)
     con = duckdb.connect(str(store), read_only=True)
     try:
         tables = {
@@ -97,6 +112,7 @@ def build(
     policy: Policy,
     period: str | None = None,
     reference_rate: float | None = None,
+    database: str | None = None,
 ) -> tuple[Report, BoardData]:
     engine = duckdb_engine(store)
     orgs = engine.execute(engine.table("organisations"))
@@ -138,7 +154,7 @@ def build(
         pts["denominator"] = rel["denominator"].to_numpy()
         pts["disclosure_policy"] = policy.name
         spc_out[m] = pts
-    register = _register(store, sites)
+    register = _register(store, sites, database)
     data = BoardData(chart, summary, register, spc_out)
     return _report(trust, trust_name, sites, start, end, data, excess, policy), data
 
