@@ -303,3 +303,31 @@ def test_months_that_led_to_the_signal_and_earlier_signals(world, client):
         i -= 1
     lead = re.search(r'data-testid="lead">(.*?)</table>', page, re.S).group(1)
     assert re.findall(r"<tr><td>(\d{4}-\d\d)</td>", lead) == site.loc[i:, "month"].tolist()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\t/evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "",
+        None,
+        "signals",
+    ],
+)
+def test_log_in_never_sends_you_off_site(target):
+    from matequity.web.routes.pages import safe_next
+
+    assert safe_next(target) == "/signals"
+    assert (
+        safe_next("/signals/moss%3AA%3A2024-01%3AL2?x=1") == "/signals/moss%3AA%3A2024-01%3AL2?x=1"
+    )
+
+
+def test_raw_json_placeholders_cannot_be_forged():
+    from matequity.web.jsonable import RawJSON, json_response
+
+    r = json_response({"rows": RawJSON('[{"a":1}]'), "note": "__raw_0__", "nan": float("nan")})
+    assert json.loads(r.body) == {"rows": [{"a": 1}], "note": "__raw_0__", "nan": None}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import secrets
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,11 @@ def json_response(obj: dict[str, Any], status: int = 200):
     from fastapi.responses import Response
 
     raw: dict[str, str] = {}
+    nonce = secrets.token_hex(8)  # no value in the data can equal a placeholder
 
     def mark(o: Any) -> Any:
         if isinstance(o, RawJSON):
-            key = f"__raw_{len(raw)}__"
+            key = f"__raw_{nonce}_{len(raw)}__"
             raw[key] = o
             return key
         if isinstance(o, dict):

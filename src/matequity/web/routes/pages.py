@@ -49,6 +49,8 @@ def safe_next(target: str | None) -> str:
     """Only a path on this site (no scheme, no host, no //)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/signals"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # browsers drop tabs/newlines
+        return "/signals"
     return target
 
 
