@@ -26,11 +26,21 @@ from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import ANALYST_ONLY, Policy
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
-from matequity.signals import register as signal_register
 from matequity.signals.from_store import daily_events, monthly_events
 from matequity.signals.moss import moss, signal_summary
 from matequity.signals.vlad import vlad
 from matequity.spc.chart import spc
+
+#: the register's columns a board analysis shows
+REGISTER_COLUMNS = (
+    "signal_id",
+    "site_code",
+    "month",
+    "level",
+    "first_detected",
+    "due_date",
+    "status",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +74,7 @@ def board(
 ) -> BoardAnalysis:
     """The analysis of trust ``trust`` over ``period`` (``YYYY-MM:YYYY-MM``;
     default the last 24 months). ``register(engine, sites)`` reads the signal
-    register (default: the store's)."""
+    register's rows for the sites (:data:`REGISTER_COLUMNS`; default: none)."""
     orgs = organisations.table(engine)
     org = organisations.find(orgs, "trust", trust)
     sites = list(org.sites)
@@ -96,7 +106,7 @@ def board(
         pts["denominator"] = rel["denominator"].to_numpy()
         pts["disclosure_policy"] = policy.name
         points[m.name] = pts
-    reg = (register or signal_register.for_sites)(engine, sites)
+    reg = register(engine, sites) if register else pd.DataFrame(columns=list(REGISTER_COLUMNS))
     return BoardAnalysis(
         trust=org,
         months=span,

@@ -11,6 +11,7 @@ from matequity.cli import (  # noqa: F401  (they register commands)
     quality,
     records,
     report,
+    service,
     signals,
     statistics,
 )
