@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from matequity.analyses import organisations, periods
+from matequity.analyses.experience import Experience, experience
 from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -59,6 +60,8 @@ class BoardAnalysis:
     register: pd.DataFrame
     #: measure -> SPC points (released values)
     spc: dict[str, pd.DataFrame]
+    #: staff and families' experience of the trust (None: not in the store)
+    experience: Experience | None = None
     #: what the MOSS data are released as
     moss_disclosure: str = ANALYST_ONLY
 
@@ -117,4 +120,7 @@ def board(
         summary=signal_summary(chart),
         register=reg,
         spc=points,
+        experience=experience(
+            engine, org, periods.Years(int(span.first[:4]), int(span.last[:4])), policy, orgs
+        ),
     )

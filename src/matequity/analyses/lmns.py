@@ -22,6 +22,7 @@ import pandas as pd
 from matequity import vocabulary as vocab
 from matequity.analyses import organisations, periods
 from matequity.analyses.by_group import ByGroup, by_group, largest_gaps, released_comparison
+from matequity.analyses.experience import Experience, experience
 from matequity.analyses.funnel import Funnel, peer_funnel
 from matequity.analyses.tables import ORG_KEYS, pool, released_rates
 from matequity.counts.compute import count_table
@@ -59,6 +60,8 @@ class LmnsAnalysis:
     power: pd.DataFrame
     #: ethnicity and deprivation coding completeness for the LMNS
     completeness: pd.DataFrame
+    #: staff and families' experience of its trusts, and the population it serves
+    experience: Experience
 
 
 def lmns(
@@ -139,4 +142,5 @@ def lmns(
         funnels=funnels,
         power=power,
         completeness=comp,
+        experience=experience(engine, org, span, policy, orgs),
     )

@@ -21,6 +21,7 @@ from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
+from matequity.outputs.reports.experience_sections import board_panel
 
 
 def _fmt(v, digits: int = 1) -> str:
@@ -139,6 +140,9 @@ def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Repor
                 ),
             )
         )
+    panel = board_panel(data.experience) if data.experience is not None else None
+    if panel is not None:
+        sections.insert(1, panel)
     return Report(
         kind="board",
         title=f"Maternity and neonatal safety report: {trust_name}",

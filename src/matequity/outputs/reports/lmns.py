@@ -24,6 +24,11 @@ from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.rates import rates_by_group
 from matequity.outputs.charts.trend import trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
+from matequity.outputs.reports.experience_sections import (
+    community_section,
+    families_section,
+    staff_section,
+)
 
 UNKNOWN_GROUPS = vocab.UNKNOWN_GROUPS
 LABELS = {b: vocab.BREAKDOWN[b].title for b in BREAKDOWNS}
@@ -229,6 +234,12 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
             ),
         )
     )
+    community = community_section(data.experience)
+    if community is not None:
+        sections.insert(2, community)  # beside the population profile
+    for part in (staff_section(data.experience), families_section(data.experience)):
+        if part is not None:
+            sections.append(part)
     pw = data.power
     sections.append(
         Section(
