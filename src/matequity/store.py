@@ -35,8 +35,13 @@ DDL: tuple[str, ...] = (
     + ", ".join(f"raw_{c} VARCHAR" for c in schema.BIRTH_FIELD_NAMES)
     + ", raw_line VARCHAR)",
     "CREATE TABLE IF NOT EXISTS organisations ("
-    + ", ".join(f"{c} VARCHAR" for c in schema.ORGANISATION_COLUMNS)
+    + ", ".join(f"{c} VARCHAR" for c in schema.ORGANISATION_STORE_COLUMNS)
     + ", PRIMARY KEY (site_code))",
+    # stores made before the optional columns existed gain them (blank)
+    *(
+        f"ALTER TABLE organisations ADD COLUMN IF NOT EXISTS {f.name} VARCHAR"
+        for f in schema.ORGANISATION_OPTIONAL_FIELDS
+    ),
     "CREATE TABLE IF NOT EXISTS imd_lookup (lsoa_code VARCHAR PRIMARY KEY, imd_decile INTEGER)",
     "CREATE TABLE IF NOT EXISTS loads (load_id INTEGER PRIMARY KEY, file_name VARCHAR, "
     "file_path VARCHAR, sha256 VARCHAR, kind VARCHAR, format VARCHAR, loaded_at TIMESTAMP, "

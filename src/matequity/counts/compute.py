@@ -19,7 +19,7 @@ from matequity.engine.backend import Engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import MEASURES
 from matequity.measures.definition import Measure
-from matequity.model import age, deprivation
+from matequity.model import age, baby, deprivation
 from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS, GROUPINGS, MISSING
 
 #: breakdown name -> derived column
@@ -29,6 +29,9 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
     "imd_decile": "imd_decile_label",
     "imd_quintile": "imd_quintile",
     "age_band": "age_band",
+    "baby_sex": "baby_sex",
+    "multiplicity": "multiplicity",
+    "gestation_band": "gestation_band",
 }
 PERIODS = ("year", "quarter", "month", "all")
 ALL = "All"
@@ -42,6 +45,9 @@ def category_order(breakdown: str) -> list[str]:
         "imd_decile": list(deprivation.DECILE_ORDER),
         "imd_quintile": list(deprivation.QUINTILE_ORDER),
         "age_band": list(age.AGE_BAND_ORDER),
+        "baby_sex": list(baby.SEX_ORDER),
+        "multiplicity": list(baby.MULTIPLICITY_ORDER),
+        "gestation_band": list(baby.GESTATION_ORDER),
     }[breakdown]
 
 

@@ -25,6 +25,7 @@ from matequity.errors import InputFileError
 from matequity.ingest.reader import ReadResult, read_table
 from matequity.ingest.validate import PARSE_REASONS, RAW_SCHEMA, TYPED_COLUMNS, validate
 from matequity.model import schema
+from matequity.model.comparator_groups import NEONATAL_UNIT_LEVELS
 
 _KIND_ORDER = {"organisations": 0, "imd_lookup": 1, "births": 2}
 _TYPE_WORDS = {
@@ -232,15 +233,38 @@ def _reference_rows(con: duckdb.DuckDBPyConnection, res: ReadResult, key: str) -
         )
 
 
+#: text read as "no value" in the optional organisation columns (as in births files)
+_NO_VALUE = ("", "NA", "NULL", "NONE", "NAN")
+
+
 def _load_organisations(con: duckdb.DuckDBPyConnection, res: ReadResult) -> FileReport:
     _reference_rows(con, res, "site_code")
     cols = schema.ORGANISATION_COLUMNS
+    # optional neonatal_unit_level: NULL when the file has no such column (reader)
+    level = "neonatal_unit_level"
+    codes = list(NEONATAL_UNIT_LEVELS)
+    allowed = [c.upper() for c in codes] + list(_NO_VALUE)
+    bad = con.execute(
+        f"SELECT min(_row) FROM \"{res.table}\" WHERE upper(trim(coalesce({level}, ''))) "
+        f"NOT IN ({', '.join('?' for _ in allowed)})",
+        allowed,
+    ).fetchone()
+    if bad and bad[0] is not None:
+        raise InputFileError(
+            str(res.path),
+            f"row {bad[0]}: {level} is not one of {', '.join(codes)} or blank",
+        )
+    cases = " ".join("WHEN ? THEN ?" for _ in codes)
+    params = [v for c in codes for v in (c.upper(), c)]
     con.execute(
         f'DELETE FROM organisations WHERE site_code IN (SELECT trim(site_code) FROM "{res.table}")'
     )
     con.execute(
-        f"INSERT INTO organisations SELECT {', '.join(f'trim({c})' for c in cols)} "
-        f'FROM "{res.table}"'
+        f"INSERT INTO organisations ({', '.join(cols)}, {level}) "
+        f"SELECT {', '.join(f'trim({c})' for c in cols)}, "
+        f"CASE upper(trim({level})) {cases} ELSE NULL END "
+        f'FROM "{res.table}"',
+        params,
     )
     return FileReport(str(res.path), res.kind, "loaded", res.rows_read, res.rows_read, 0)
 

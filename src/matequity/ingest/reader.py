@@ -96,7 +96,7 @@ def _canonical(path: Path, names: list[str], first_line: str) -> tuple[FileKind,
     cols = set(lowered)
     if set(schema.ORGANISATION_COLUMNS) <= cols:
         kind: FileKind = "organisations"
-        wanted: tuple[str, ...] = schema.ORGANISATION_COLUMNS
+        wanted: tuple[str, ...] = schema.ORGANISATION_STORE_COLUMNS
     elif set(schema.IMD_LOOKUP_COLUMNS) <= cols and not (
         # any other births column makes it a births file (perhaps missing baby_id)
         (cols - set(schema.IMD_LOOKUP_COLUMNS)) & set(schema.BIRTH_FIELD_NAMES)
@@ -214,7 +214,7 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadRe
 
     wanted = {
         "births": schema.BIRTH_FIELD_NAMES,
-        "organisations": schema.ORGANISATION_COLUMNS,
+        "organisations": schema.ORGANISATION_STORE_COLUMNS,
         "imd_lookup": schema.IMD_LOOKUP_COLUMNS,
     }[kind]
     cols = [
