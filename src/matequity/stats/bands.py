@@ -41,7 +41,8 @@ class BandScheme:
 
     def band(self, ratio: np.ndarray | float) -> np.ndarray:
         """Band label of each rate-to-average ratio ('' where it is missing)."""
-        d = np.atleast_1d(np.asarray(ratio, dtype=float)) - 1.0
+        # rounded so that a ratio of exactly 1.1 is 10% higher, not 10.000000000000009%
+        d = np.round(np.atleast_1d(np.asarray(ratio, dtype=float)) - 1.0, 12)
         idx = np.zeros(d.shape, dtype=int)
         for e in self.edges:
             idx += (d >= e) if e < 0 else (d > e)

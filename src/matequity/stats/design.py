@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import qr
+from scipy.linalg import lstsq
 
 INTERCEPT = "(Intercept)"
 
@@ -85,17 +85,24 @@ def treatment_design(
 
 
 def _independent(x: np.ndarray) -> tuple[list[int], list[int]]:
-    """Indices of a maximal set of linearly independent columns (earliest first)."""
-    if x.shape[1] == 0:
+    """Indices of a maximal set of linearly independent columns (earliest first):
+    a column is kept when its residual sum of squares after projection on the kept
+    columns (from the Gram matrix) is above 1e-9 of its own."""
+    p = x.shape[1]
+    if p == 0:
         return [], []
-    # the distinct covariate patterns span the same column space
-    x = np.unique(x, axis=0)
+    gram = x.T @ x
     keep: list[int] = []
-    for j in range(x.shape[1]):
-        trial = x[:, [*keep, j]]
-        _q, r, _p = qr(trial, mode="economic", pivoting=True)
-        d = np.abs(np.diag(r))
-        if d.min() > 1e-9 * max(d.max(), 1.0):
+    for j in range(p):
+        if gram[j, j] <= 0:
+            continue
+        if keep:
+            gk = gram[np.ix_(keep, keep)]
+            b = gram[keep, j]
+            resid = gram[j, j] - b @ lstsq(gk, b)[0]
+        else:
+            resid = gram[j, j]
+        if resid > 1e-9 * gram[j, j]:
             keep.append(j)
-    dropped = [j for j in range(x.shape[1]) if j not in keep]
+    dropped = [j for j in range(p) if j not in keep]
     return keep, dropped

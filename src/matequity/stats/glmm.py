@@ -41,7 +41,6 @@ import contextlib
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.optimize import minimize
 from scipy.special import expit, gammaln, logsumexp
@@ -90,18 +89,22 @@ class _Problem:
     """The data, the quadrature rule and a warm-started cache of conditional modes."""
 
     def __init__(self, y, n, x, groups, n_groups: int, nagq: int):
-        self.y, self.n, self.x, self.g = y, n, x, groups
+        # cells sorted by group: group sums are sums over contiguous runs
+        order = np.argsort(groups, kind="stable")
+        y, n, x, groups = y[order], n[order], x[order], groups[order]
+        if len(np.unique(groups)) != n_groups:
+            raise ValueError("every group needs at least one cell")
+        self.y, self.n, self.x, self.g = y, n, np.ascontiguousarray(x), groups
         self.G = n_groups
-        self.m = sp.csr_matrix(
-            (np.ones(len(y)), (groups, np.arange(len(y)))), shape=(n_groups, len(y))
-        )
+        self.starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         self.lchoose = gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)
         self.K = nagq
         self.z, self.w = gauss_hermite(nagq) if nagq > 1 else (np.zeros(1), np.ones(1))
         self.u = np.zeros(n_groups)
 
     def bc(self, v: np.ndarray) -> np.ndarray:
-        return np.bincount(self.g, weights=v, minlength=self.G)
+        """Sum over each group's cells (of a vector, or of a matrix's rows)."""
+        return np.add.reduceat(v, self.starts, axis=0)
 
     def h(self, eta: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Penalised deviance per group at linear predictor ``eta``."""
@@ -147,8 +150,8 @@ class _Problem:
         hh = 1.0 + theta * theta * big_w
         h0 = self.h(eta, u)
         # derivatives of the modes: G(u) = u - θ Σ r = 0, ∂G/∂u = H
-        sxw = np.asarray(self.m @ (w[:, None] * x))
-        sxv = np.asarray(self.m @ (v[:, None] * x))
+        sxw = self.bc(w[:, None] * x)
+        sxv = self.bc(v[:, None] * x)
         du_db = -theta * sxw / hh[:, None]
         du_dt = -(-big_r + theta * big_w * u) / hh
         # derivatives of H at the mode
@@ -277,18 +280,18 @@ def fit_glmm(
         if res.x[0] > 1e-3:
             break
     assert best is not None
-    params, value, grad = _polish(prob, best.x)
-    hess = prob.hessian(params)
+    params, value, grad, hess = _polish(prob, best.x)
     cov = _covariance(hess, at_boundary=params[0] <= 0.0)
     sd_se = float("nan")
     if params[0] > 0:
         with contextlib.suppress(np.linalg.LinAlgError), np.errstate(invalid="ignore"):
             sd_se = float(np.sqrt(2.0 * np.linalg.inv(hess)[0, 0]))
     theta = float(params[0])
-    u = prob.modes(x @ params[1:], theta)
-    eta = x @ params[1:] + theta * u[groups]
-    mu = expit(eta)
-    hh = 1.0 + theta * theta * prob.bc(n * mu * (1 - mu))
+    # the problem holds the cells sorted by group: evaluate there
+    eta0 = prob.x @ params[1:]
+    u = prob.modes(eta0, theta)
+    mu = expit(eta0 + theta * u[prob.g])
+    hh = 1.0 + theta * theta * prob.bc(prob.n * mu * (1 - mu))
     free = grad if params[0] > 0 else grad[1:]
     return GlmmFit(
         names=tuple(names),
@@ -308,15 +311,18 @@ def fit_glmm(
     )
 
 
-def _polish(prob: _Problem, params: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """Newton steps from the quasi-Newton optimum (θ held at 0 when it is there)."""
+def _polish(prob: _Problem, params: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Newton steps from the quasi-Newton optimum (θ held at 0 when it is there);
+    returns the parameters, Σ F_j, its gradient and the last Hessian computed (at
+    the optimum, or one Newton step, of order 1e-8, before it)."""
     value, grad = prob.value_grad(params)
+    hess_full = prob.hessian(params)
     for _ in range(8):
         at_zero = params[0] <= 1e-10
         free = np.arange(1 if at_zero else 0, len(params))
         if np.max(np.abs(grad[free])) < 1e-9:
             break
-        hess = prob.hessian(params)[np.ix_(free, free)]
+        hess = hess_full[np.ix_(free, free)]
         try:
             step = np.linalg.solve(hess, grad[free])
         except np.linalg.LinAlgError:
@@ -334,11 +340,14 @@ def _polish(prob: _Problem, params: np.ndarray) -> tuple[np.ndarray, float, np.n
             prob.u = saved
         if not improved:
             break
+        if np.max(np.abs(t * step)) > 1e-6:
+            hess_full = prob.hessian(params)
     if params[0] <= 1e-10:
         params = params.copy()
         params[0] = 0.0
         value, grad = prob.value_grad(params)
-    return params, value, grad
+        hess_full = prob.hessian(params)
+    return params, value, grad, hess_full
 
 
 def _covariance(hess: np.ndarray, at_boundary: bool) -> np.ndarray:
@@ -350,3 +359,23 @@ def _covariance(hess: np.ndarray, at_boundary: bool) -> np.ndarray:
         return (2.0 * np.linalg.inv(hess))[1:, 1:]
     except np.linalg.LinAlgError:
         return np.full((hess.shape[0] - 1,) * 2, np.nan)
+
+
+def conditional_modes(
+    y: np.ndarray,
+    n: np.ndarray,
+    x: np.ndarray,
+    groups: np.ndarray,
+    beta: np.ndarray,
+    sd: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Conditional modes b̂_j and conditional variances θ²/H_j at given fixed
+    effects ``beta`` and organisation SD ``sd`` (no fitting)."""
+    y, n, x = (np.asarray(a, dtype=float) for a in (y, n, x))
+    groups = np.asarray(groups, dtype=np.int64)
+    prob = _Problem(y, n, x, groups, int(groups.max()) + 1, 1)
+    eta0 = prob.x @ np.asarray(beta, dtype=float)
+    u = prob.modes(eta0, float(sd))
+    mu = expit(eta0 + sd * u[prob.g])
+    hh = 1.0 + sd * sd * prob.bc(prob.n * mu * (1 - mu))
+    return sd * u, sd * sd / hh

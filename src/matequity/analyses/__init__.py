@@ -1,0 +1,1 @@
+"""Analyses: store -> counts -> statistics, ready for outputs to lay out."""
