@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.special import gammaln
@@ -286,3 +287,26 @@ def test_bad_arguments():
         fit_glmm(d.numerator, d.denominator, design.matrix, g, design.names, "agq", 1)
     with pytest.raises(UserError, match="at least one event"):
         fit_glmm(d.numerator * 0, d.denominator, design.matrix, g, design.names)
+
+
+def test_a_rare_high_risk_category_does_not_derail_the_fit():
+    """Found on the synthetic store (neonatal deaths by gestation band): 24-27 week
+    births are few and die at ~15%, the rest at ~0.1%. Plain IRLS from the overall
+    rate diverges; from R's binomial starting values it does not."""
+    rng = np.random.default_rng(8)
+    rows = []
+    for j in range(30):
+        for band, n_mean, p in (("term", 3000, 0.001), ("24-27", 8, 0.15), ("28-31", 25, 0.04)):
+            n = max(int(rng.poisson(n_mean)), 1)
+            rows.append((f"U{j:02d}", band, int(rng.binomial(n, p)), n))
+    d = pd.DataFrame(rows, columns=["unit", "band", "numerator", "denominator"])
+    design = treatment_design(d, ["band"], d["denominator"])
+    g, _ = pd.factorize(d["unit"], sort=True)
+    f = fit_glmm(d.numerator, d.denominator, design.matrix, g, design.names)
+    assert f.converged and np.all(np.abs(f.beta) < 20)
+    y, n = d.numerator.to_numpy(float), d.denominator.to_numpy(float)
+    glm = sm.GLM(np.column_stack([y, n - y]), design.matrix, family=sm.families.Binomial()).fit()
+    if f.sd == 0:
+        np.testing.assert_allclose(f.beta, glm.params, atol=1e-6)
+    else:
+        np.testing.assert_allclose(f.beta, glm.params, atol=0.1)

@@ -153,8 +153,10 @@ def _release(units: pd.DataFrame, policy: Policy | str | None, multiplier: float
     # they do not give the denominator back exactly
     out["births_per_year"] = np.round(out["births_per_year"].to_numpy(float), -2)
     out["band"] = np.where(withhold, "", out["band"])
-    out["observed"] = rx
-    out["denominator"] = rn
+    out["observed"] = pd.array(np.where(np.isnan(rx), np.nan, rx), dtype="Float64").astype("Int64")
+    out["denominator"] = pd.array(np.where(np.isnan(rn), np.nan, rn), dtype="Float64").astype(
+        "Int64"
+    )
     if p.flag_below:
         out["reliability"] = np.where(withhold, "", np.where(x < p.flag_below, "u", ""))
     out["disclosure_policy"] = p.name

@@ -48,6 +48,9 @@ from scipy.special import expit, gammaln, logsumexp
 from matequity.errors import UserError
 
 METHODS = ("laplace", "agq")
+#: bounds of the search (log-odds): an SD of 10 or a coefficient of 50 is no fit
+MAX_SD = 10.0
+MAX_BETA = 50.0
 
 
 @dataclass(frozen=True)
@@ -214,23 +217,34 @@ class _Problem:
         return (out + out.T) / 2
 
 
+def _binomial_deviance(y, n, eta) -> float:
+    return float(-2.0 * np.sum(y * eta - n * np.logaddexp(0.0, eta)))
+
+
 def _start(y, n, x) -> np.ndarray:
-    """Fixed effects of the logistic model without organisation effects (IRLS)."""
+    """Fixed effects of the logistic model without organisation effects: IRLS from
+    R's binomial starting values (each cell's (y + 0.5)/(n + 1)), halving steps that
+    raise the deviance."""
+    mu = (y + 0.5) / (n + 1.0)
+    eta = np.log(mu / (1 - mu))
     beta = np.zeros(x.shape[1])
-    p0 = np.clip(y.sum() / n.sum(), 1e-8, 1 - 1e-8)
-    beta_int = np.log(p0 / (1 - p0))
-    eta = np.full(len(y), beta_int)
-    for _ in range(50):
+    dev_old = np.inf
+    for it in range(100):
         mu = expit(eta)
-        w = n * mu * (1 - mu) + 1e-12
+        w = np.maximum(n * mu * (1 - mu), 1e-10)
         z = eta + (y - n * mu) / w
         xw = x * w[:, None]
         new = np.linalg.lstsq(xw.T @ x, xw.T @ z, rcond=None)[0]
-        if np.max(np.abs(new - beta)) < 1e-10:
-            beta = new
+        dev = _binomial_deviance(y, n, x @ new)
+        for _ in range(30):
+            if dev <= dev_old or it == 0:
+                break
+            new = (new + beta) / 2
+            dev = _binomial_deviance(y, n, x @ new)
+        converged = abs(dev_old - dev) < 1e-10 * (abs(dev) + 0.1)
+        beta, dev_old, eta = new, dev, x @ new
+        if converged:
             break
-        beta = new
-        eta = x @ beta
     return beta
 
 
@@ -263,7 +277,8 @@ def fit_glmm(
     n_groups = int(groups.max()) + 1
     prob = _Problem(y, n, x, groups, n_groups, k)
     beta0 = _start(y, n, x)
-    bounds = [(0.0, None)] + [(None, None)] * x.shape[1]
+    # generous bounds: they only stop a line search running off to absurd values
+    bounds = [(0.0, MAX_SD)] + [(-MAX_BETA, MAX_BETA)] * x.shape[1]
     best = None
     for theta0 in (0.5, 0.1):
         prob.u = np.zeros(n_groups)
@@ -292,7 +307,7 @@ def fit_glmm(
     u = prob.modes(eta0, theta)
     mu = expit(eta0 + theta * u[prob.g])
     hh = 1.0 + theta * theta * prob.bc(prob.n * mu * (1 - mu))
-    free = grad if params[0] > 0 else grad[1:]
+    free = grad if params[0] > 0 else grad[1:]  # at θ = 0 only β is free
     return GlmmFit(
         names=tuple(names),
         beta=params[1:].copy(),
@@ -304,7 +319,9 @@ def fit_glmm(
         loglik=-value / 2.0,
         method=method,
         nagq=k,
-        converged=bool(np.max(np.abs(free)) < 1e-4),
+        converged=bool(np.max(np.abs(free)) < 1e-4)
+        and theta < MAX_SD
+        and bool(np.all(np.abs(params[1:]) < MAX_BETA)),
         gradient_max=float(np.max(np.abs(free))),
         n_groups=n_groups,
         n_cells=len(y),
@@ -316,9 +333,19 @@ def _polish(prob: _Problem, params: np.ndarray) -> tuple[np.ndarray, float, np.n
     returns the parameters, Σ F_j, its gradient and the last Hessian computed (at
     the optimum, or one Newton step, of order 1e-8, before it)."""
     value, grad = prob.value_grad(params)
+    if 0 < params[0] < 1e-5:
+        # Σ F_j is even in θ: a search stopped just above the boundary is at θ = 0
+        trial = params.copy()
+        trial[0] = 0.0
+        saved = prob.u.copy()
+        v, g = prob.value_grad(trial)
+        if v <= value + 1e-8:
+            params, value, grad = trial, v, g
+        else:
+            prob.u = saved
     hess_full = prob.hessian(params)
     for _ in range(8):
-        at_zero = params[0] <= 1e-10
+        at_zero = params[0] == 0.0
         free = np.arange(1 if at_zero else 0, len(params))
         if np.max(np.abs(grad[free])) < 1e-9:
             break
@@ -342,11 +369,6 @@ def _polish(prob: _Problem, params: np.ndarray) -> tuple[np.ndarray, float, np.n
             break
         if np.max(np.abs(t * step)) > 1e-6:
             hess_full = prob.hessian(params)
-    if params[0] <= 1e-10:
-        params = params.copy()
-        params[0] = 0.0
-        value, grad = prob.value_grad(params)
-        hess_full = prob.hessian(params)
     return params, value, grad, hess_full
 
 
