@@ -337,3 +337,42 @@ def test_parse_period():
     for bad in ("2024:2022", "twenty", "2022:2023:2024"):
         with pytest.raises(UserError):
             parse_period(bad)
+
+
+def test_synthetic_england_assigns_calibrated_neonatal_unit_levels():
+    from matequity.synth.calibration import NICU_SURGICAL_TRUST_SHARE, NICU_TRUST_SHARE
+    from matequity.synth.generate import generate
+
+    a = generate(range(2023, 2024), seed=5, scale=0.01, defects=False)
+    b = generate(range(2023, 2024), seed=5, scale=0.01, defects=False)
+    o = a.organisations
+    assert o["neonatal_unit_level"].equals(b.organisations["neonatal_unit_level"])
+    assert set(o["neonatal_unit_level"]) <= {"NICU_surgical", "NICU", "LNU", "SCU"}
+    per_trust = o.groupby("trust_code")["neonatal_unit_level"]
+    n_trusts = o["trust_code"].nunique()
+    top = per_trust.agg(highest_level)
+    assert (top == "NICU_surgical").sum() == round(n_trusts * NICU_SURGICAL_TRUST_SHARE)
+    assert (top == "NICU").sum() == round(n_trusts * NICU_TRUST_SHARE)
+    nicu = o[o["neonatal_unit_level"].isin(["NICU", "NICU_surgical"])]
+    assert nicu["trust_code"].is_unique  # one NICU per NICU trust
+
+
+def test_synthetic_nicus_sit_at_the_busiest_site_of_larger_trusts():
+    from matequity.synth.geography import neonatal_unit_levels
+
+    rng = np.random.default_rng(0)
+    site_trust = np.repeat(np.arange(60), 2)
+    site_births = rng.uniform(500, 6000, 120)
+    levels = neonatal_unit_levels(np.random.default_rng(1), site_trust, site_births)
+    trust_births = np.bincount(site_trust, weights=site_births)
+    nicu_trusts = []
+    for t in range(60):
+        mine = np.flatnonzero(site_trust == t)
+        hi = [i for i in mine if levels[i] in ("NICU", "NICU_surgical")]
+        if hi:
+            assert hi == [mine[np.argmax(site_births[mine])]]
+            nicu_trusts.append(t)
+    assert len(nicu_trusts) == round(60 * 21 / 129) + round(60 * 22 / 129)
+    # drawn with probability growing with size: NICU trusts are larger on average
+    others = np.setdiff1d(np.arange(60), nicu_trusts)
+    assert trust_births[nicu_trusts].mean() > trust_births[others].mean()
