@@ -376,3 +376,14 @@ def test_synthetic_nicus_sit_at_the_busiest_site_of_larger_trusts():
     # drawn with probability growing with size: NICU trusts are larger on average
     others = np.setdiff1d(np.arange(60), nicu_trusts)
     assert trust_births[nicu_trusts].mean() > trust_births[others].mean()
+
+
+def test_an_sd_of_zero_is_said():
+    ref = Path(__file__).parent / "reference" / "lme4" / "data_nosd.csv"
+    d = pd.read_csv(ref).rename(columns={"deaths": "numerator", "births": "denominator"})
+    res = stabilised_rates(d, "org")
+    assert res.fit.sd == 0.0
+    np.testing.assert_allclose(res.units["smr"], 1.0, rtol=1e-12)
+    assert res.units["method"].str.contains("every SMR is 1").all()
+    # the average itself is "up to 10% lower" (not higher): docs/methods.md §10
+    assert (res.units["band"] == "up to 10% lower").all()

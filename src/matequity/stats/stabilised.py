@@ -221,7 +221,12 @@ def stabilised_rates(
             "lower_95": comp_rate * smr_lo * multiplier,
             "upper_95": comp_rate * smr_hi * multiplier,
             "band": bands.band(smr),
-            "method": f"{label}: random-intercept logistic model, {fit.label}; bands {bands.name}",
+            "method": f"{label}: random-intercept logistic model, {fit.label}; bands {bands.name}"
+            + (
+                "; organisation SD estimated as 0 (no variation beyond chance): every SMR is 1"
+                if fit.sd == 0
+                else ""
+            ),
         }
     )
     model = _model_table(fit, design, beta, separated, case_mix)
