@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from matequity.cli import (  # noqa: F401  (they register commands)
     experience,
+    models,
     quality,
     records,
     report,

@@ -19,14 +19,14 @@ from matequity import vocabulary as vocab
 from matequity.analyses.quality import quality
 from matequity.analyses.summary import summary
 from matequity.disclosure.policy import POLICIES
+from matequity.experience import store as experience_store
 from matequity.ingest.load import ingest
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs.reports import render
 from matequity.outputs.reports import summary as summary_layout
 from matequity.pipeline import reports
-from matequity.synth import write as synth_write
-from matequity.experience import store as experience_store
 from matequity.synth import experience as synth_experience
+from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
 from matequity.tablefiles import write_counts
 from matequity.web.demo import create_demo_accounts
