@@ -24,6 +24,7 @@ from matequity.analyses import organisations, periods
 from matequity.analyses.by_group import ByGroup, by_group, largest_gaps, released_comparison
 from matequity.analyses.experience import Experience, experience
 from matequity.analyses.funnel import Funnel, peer_funnel
+from matequity.analyses.stabilised_rates import Stabilised, stabilised
 from matequity.analyses.tables import ORG_KEYS, pool, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.policy import Policy
@@ -38,6 +39,8 @@ BREAKDOWNS = ("ethnic_group", "imd_quintile")
 @dataclass(frozen=True, kw_only=True)
 class LmnsAnalysis:
     lmns: organisations.Organisation
+    #: the trusts of the LMNS
+    trusts: tuple[str, ...]
     years: periods.Years
     policy: Policy
     catalogue: cat.Catalogue
@@ -62,6 +65,8 @@ class LmnsAnalysis:
     completeness: pd.DataFrame
     #: staff and families' experience of its trusts, and the population it serves
     experience: Experience
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: dict[str, Stabilised] | None = None
 
 
 def lmns(
@@ -71,6 +76,7 @@ def lmns(
     period: str | None = None,
     overdispersion: str = "none",
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> LmnsAnalysis:
     """The analysis of LMNS ``code`` over ``period`` (``YYYY:YYYY``; default the
     last three years), released under ``policy``."""
@@ -125,6 +131,7 @@ def lmns(
     power = power_table(sb_year, "ethnic_group", vocab.BREAKDOWN["ethnic_group"].reference)
     return LmnsAnalysis(
         lmns=org,
+        trusts=tuple(sorted(orgs.loc[orgs["lmns_code"] == code, "trust_code"].unique())),
         years=span,
         policy=policy,
         catalogue=catalogue,
@@ -143,4 +150,9 @@ def lmns(
         power=power,
         completeness=comp,
         experience=experience(engine, org, span, policy, orgs),
+        stabilised={
+            m.name: stabilised(engine, m.name, (span.first, span.last), policy) for m in fms
+        }
+        if with_stabilised
+        else None,
     )

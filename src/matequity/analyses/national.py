@@ -21,6 +21,7 @@ from matequity import vocabulary as vocab
 from matequity.analyses import periods
 from matequity.analyses.funnel import Funnel, peer_funnel
 from matequity.analyses.gradient import Gradient, gradient
+from matequity.analyses.stabilised_rates import Stabilised, stabilised
 from matequity.analyses.tables import ORG_KEYS, pool, rates, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -61,6 +62,8 @@ class NationalAnalysis:
     #: released stillbirth rates by LMNS and year, and England's
     lmns_years: pd.DataFrame
     england_years: pd.DataFrame
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: dict[str, Stabilised] | None = None
 
 
 def national(
@@ -69,6 +72,7 @@ def national(
     period: str | None = None,
     overdispersion: str = "none",
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> NationalAnalysis:
     ms = catalogue.shown_in(cat.NATIONAL)
     names = tuple(m.name for m in ms)
@@ -133,4 +137,10 @@ def national(
         funnels=funnels,
         lmns_years=sb_years,
         england_years=apply_policy(rates(eng_sb, catalogue), policy, []),
+        stabilised={
+            m.name: stabilised(engine, m.name, (span.first, span.last), policy)
+            for m in catalogue.shown_in(cat.FUNNEL)
+        }
+        if with_stabilised
+        else None,
     )

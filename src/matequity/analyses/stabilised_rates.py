@@ -161,3 +161,66 @@ def _release(units: pd.DataFrame, policy: Policy | str | None, multiplier: float
         out["reliability"] = np.where(withhold, "", np.where(x < p.flag_below, "u", ""))
     out["disclosure_policy"] = p.name
     return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stabilised:
+    """Stabilised & adjusted rates of one measure for every trust, released, and
+    the funnel of their case-mix-adjusted ratios (observed / expected)."""
+
+    measure: str
+    period: str
+    case_mix: tuple[str, ...]
+    #: one row per trust: comparator group, observed, expected, SMR, stabilised
+    #: rate with its interval, band (released)
+    units: pd.DataFrame
+    #: funnel points: observed / expected with positions against the limits (released)
+    funnel: pd.DataFrame
+    #: the limits to draw (expected deaths on the x axis; target 1)
+    limits: pd.DataFrame
+    model: pd.DataFrame
+    policy: str
+
+
+def stabilised(
+    engine: Engine, measure: str, years: tuple[int, int] | None, policy: Policy
+) -> Stabilised:
+    """:func:`stabilised_rates_for_store` and the funnel of every trust's
+    observed / expected deaths (PHE exact limits for an indirectly standardised
+    ratio; Spiegelhalter 2005): positions on the exact figures, points drawn at the
+    released count over the expected and withheld below the policy's minimum of
+    events, like the rates."""
+    from matequity.stats.funnel import curve, funnel
+
+    exact = stabilised_rates_for_store(engine, measure, years, policy=None)
+    m = measure_named(measure)
+    units = _release(exact.units, policy, float(m.multiplier))
+    u = exact.units[exact.units["expected"] > 0]
+    pts, _disp = funnel(
+        u[["org_code", "org_name", "comparator_group", "observed", "expected"]], "ratio"
+    )
+    lim = curve("ratio", float(u["expected"].max()), 1.0)
+    withhold = u["observed"].to_numpy(float) < policy.min_numerator_for_rate
+    rel = pd.DataFrame(
+        {
+            "org_code": pts["org_code"],
+            "org_name": pts["org_name"],
+            "comparator_group": pts["comparator_group"],
+            "observed": policy.count(pts["observed"].to_numpy(float)),
+            "denominator": np.round(pts["expected"].to_numpy(float), 1),
+            "value": np.where(withhold, np.nan, np.round(pts["value"].to_numpy(float), 3)),
+            "position_95": np.where(withhold, None, pts["position_95"]),
+            "position_99_8": np.where(withhold, None, pts["position_99_8"]),
+        }
+    )
+    rel["disclosure_policy"] = policy.name
+    return Stabilised(
+        measure=m.name,
+        period=exact.period,
+        case_mix=exact.case_mix,
+        units=units,
+        funnel=rel.reset_index(drop=True),
+        limits=lim,
+        model=exact.model,
+        policy=policy.name,
+    )

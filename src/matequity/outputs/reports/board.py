@@ -22,6 +22,7 @@ from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
 from matequity.outputs.reports.experience_sections import board_panel
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 
 def _fmt(v, digits: int = 1) -> str:
@@ -138,6 +139,15 @@ def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Repor
                         pts, meas.title, f"{meas.title} ({meas.per})", annotations=annotations
                     ),
                 ),
+            )
+        )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(
+                data.stabilised,
+                {m: data.catalogue.get(m) for m in data.stabilised},
+                trusts=[trust],
+                highlight=trust,
             )
         )
     panel = board_panel(data.experience) if data.experience is not None else None

@@ -29,6 +29,7 @@ from matequity.outputs.reports.experience_sections import (
     families_section,
     staff_section,
 )
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 UNKNOWN_GROUPS = vocab.UNKNOWN_GROUPS
 LABELS = {b: vocab.BREAKDOWN[b].title for b in BREAKDOWNS}
@@ -234,6 +235,15 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
             ),
         )
     )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(
+                data.stabilised,
+                {m: data.catalogue.get(m) for m in data.stabilised},
+                trusts=data.trusts,
+                title="Its trusts' stabilised and adjusted rates",
+            )
+        )
     community = community_section(data.experience)
     if community is not None:
         sections.insert(2, community)  # beside the population profile

@@ -24,6 +24,7 @@ from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.small_multiples import small_multiples
 from matequity.outputs.charts.trend import gradient_chart, trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 
 def _f(v, d: int = 1) -> str:
@@ -181,6 +182,10 @@ def report(data: NationalAnalysis, annotations: Sequence[Annotation] = ()) -> Re
                     _gradient(data, m),
                 ),
             )
+        )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(data.stabilised, {m: data.catalogue.get(m) for m in data.stabilised})
         )
     return Report(
         kind="national",
