@@ -21,7 +21,7 @@ import pandas as pd
 
 from matequity.analyses import organisations, periods
 from matequity.analyses.experience import Experience, experience
-from matequity.analyses.stabilised_rates import Stabilised, stabilised
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -64,7 +64,7 @@ class BoardAnalysis:
     #: staff and families' experience of the trust (None: not in the store)
     experience: Experience | None = None
     #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
-    stabilised: dict[str, Stabilised] | None = None
+    stabilised: StabilisedSet | None = None
     #: what the MOSS data are released as
     moss_disclosure: str = ANALYST_ONLY
 
@@ -126,10 +126,12 @@ def board(
         register=reg,
         spc=points,
         experience=experience(engine, org, years, policy, orgs),
-        stabilised={
-            m.name: stabilised(engine, m.name, (years.first, years.last), policy)
-            for m in catalogue.shown_in(cat.FUNNEL)
-        }
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (years.first, years.last),
+            policy,
+        )
         if with_stabilised
         else None,
     )

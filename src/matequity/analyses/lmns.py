@@ -24,7 +24,7 @@ from matequity.analyses import organisations, periods
 from matequity.analyses.by_group import ByGroup, by_group, largest_gaps, released_comparison
 from matequity.analyses.experience import Experience, experience
 from matequity.analyses.funnel import Funnel, peer_funnel
-from matequity.analyses.stabilised_rates import Stabilised, stabilised
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import ORG_KEYS, pool, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.policy import Policy
@@ -66,7 +66,7 @@ class LmnsAnalysis:
     #: staff and families' experience of its trusts, and the population it serves
     experience: Experience
     #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
-    stabilised: dict[str, Stabilised] | None = None
+    stabilised: StabilisedSet | None = None
 
 
 def lmns(
@@ -150,9 +150,7 @@ def lmns(
         power=power,
         completeness=comp,
         experience=experience(engine, org, span, policy, orgs),
-        stabilised={
-            m.name: stabilised(engine, m.name, (span.first, span.last), policy) for m in fms
-        }
+        stabilised=stabilised_set(engine, [m.name for m in fms], (span.first, span.last), policy)
         if with_stabilised
         else None,
     )

@@ -21,7 +21,7 @@ from matequity import vocabulary as vocab
 from matequity.analyses import periods
 from matequity.analyses.funnel import Funnel, peer_funnel
 from matequity.analyses.gradient import Gradient, gradient
-from matequity.analyses.stabilised_rates import Stabilised, stabilised
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import ORG_KEYS, pool, rates, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -63,7 +63,7 @@ class NationalAnalysis:
     lmns_years: pd.DataFrame
     england_years: pd.DataFrame
     #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
-    stabilised: dict[str, Stabilised] | None = None
+    stabilised: StabilisedSet | None = None
 
 
 def national(
@@ -137,10 +137,12 @@ def national(
         funnels=funnels,
         lmns_years=sb_years,
         england_years=apply_policy(rates(eng_sb, catalogue), policy, []),
-        stabilised={
-            m.name: stabilised(engine, m.name, (span.first, span.last), policy)
-            for m in catalogue.shown_in(cat.FUNNEL)
-        }
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (span.first, span.last),
+            policy,
+        )
         if with_stabilised
         else None,
     )

@@ -224,3 +224,24 @@ def stabilised(
         model=exact.model,
         policy=policy.name,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StabilisedSet:
+    """Stabilised rates of several measures; ``unfitted``: measure -> why no
+    model could be fitted (too few events in the store for the case mix)."""
+
+    results: dict[str, Stabilised]
+    unfitted: dict[str, str]
+
+
+def stabilised_set(
+    engine: Engine, measures: Sequence[str], years: tuple[int, int] | None, policy: Policy
+) -> StabilisedSet:
+    results, unfitted = {}, {}
+    for m in measures:
+        try:
+            results[m] = stabilised(engine, m, years, policy)
+        except UserError as exc:
+            unfitted[m] = str(exc)
+    return StabilisedSet(results=results, unfitted=unfitted)

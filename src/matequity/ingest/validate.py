@@ -106,7 +106,7 @@ def validate(
         "death_before_birth": p("death_date") < p("birth_date"),
         "death_date_in_future": p("death_date") > ibis.literal(load_date),
         "unknown_ethnic_code": t.ethnic_category.notnull()
-        & ~p("ethnic_category").isin(list(ETHNIC_CATEGORY_LABELS)),
+        & ~parse.one_of(p("ethnic_category"), tuple(ETHNIC_CATEGORY_LABELS)),
         "invalid_termination": t.termination.notnull() & p("termination").isnull(),
         "invalid_maternal_death": t.maternal_death.notnull() & p("maternal_death").isnull(),
         "invalid_severe_maternal_morbidity": t.severe_maternal_morbidity.notnull()
@@ -119,7 +119,7 @@ def validate(
         cond[f"invalid_{short}"] = t[col].notnull() & v.isnull()
         in_range = v.between(f.valid_min, f.valid_max)
         if f.not_known_values:
-            in_range = in_range | v.isin(list(f.not_known_values))
+            in_range = in_range | parse.one_of(v, f.not_known_values)
         cond[f"{short}_out_of_range"] = v.notnull() & ~in_range
 
     ordered = [(code, cond[code]) for code in REASON_CODES if code in cond]

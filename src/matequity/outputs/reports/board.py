@@ -145,7 +145,7 @@ def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Repor
         sections.append(
             stabilised_section(
                 data.stabilised,
-                {m: data.catalogue.get(m) for m in data.stabilised},
+                data.catalogue.get,
                 trusts=[trust],
                 highlight=trust,
             )

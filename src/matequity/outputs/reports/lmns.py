@@ -239,7 +239,7 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
         sections.append(
             stabilised_section(
                 data.stabilised,
-                {m: data.catalogue.get(m) for m in data.stabilised},
+                data.catalogue.get,
                 trusts=data.trusts,
                 title="Its trusts' stabilised and adjusted rates",
             )

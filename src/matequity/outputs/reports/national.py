@@ -184,9 +184,7 @@ def report(data: NationalAnalysis, annotations: Sequence[Annotation] = ()) -> Re
             )
         )
     if data.stabilised:
-        sections.append(
-            stabilised_section(data.stabilised, {m: data.catalogue.get(m) for m in data.stabilised})
-        )
+        sections.append(stabilised_section(data.stabilised, data.catalogue.get))
     return Report(
         kind="national",
         title="National equity progress report: maternity and neonatal outcomes",

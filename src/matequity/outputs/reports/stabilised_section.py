@@ -9,11 +9,11 @@ Layout only: every figure comes from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from matequity.analyses.stabilised_rates import Stabilised
+from matequity.analyses.stabilised_rates import StabilisedSet
 from matequity.measures.definition import Measure
 from matequity.outputs.charts.funnel import funnel_chart
 from matequity.outputs.reports.document import Section, Table
@@ -33,8 +33,8 @@ def _f(v, d: int = 2) -> str:
 
 
 def stabilised_section(
-    results: dict[str, Stabilised],
-    measures: dict[str, Measure],
+    found: StabilisedSet,
+    measures: Callable[[str], Measure],
     trusts: Sequence[str] | None = None,
     highlight: str | None = None,
     title: str = "Stabilised and adjusted rates",
@@ -42,8 +42,8 @@ def stabilised_section(
     """``trusts``: the trusts whose rows the table shows (None: every trust, as
     counts of trusts per band and comparator group)."""
     tables, charts = [], []
-    for name, r in results.items():
-        m = measures[name]
+    for name, r in found.results.items():
+        m = measures(name)
         u = r.units
         if trusts is not None:
             rows = u[u["org_code"].isin(list(trusts))].sort_values("org_code")
@@ -113,4 +113,8 @@ def stabilised_section(
                 "trusts",
             )
         )
-    return Section(title, (EXPLAIN,), tables=tuple(tables), charts=tuple(charts))
+    unfitted = tuple(
+        f"{measures(name).title}: no model could be fitted ({why})."
+        for name, why in found.unfitted.items()
+    )
+    return Section(title, (EXPLAIN, *unfitted), tables=tuple(tables), charts=tuple(charts))
