@@ -53,7 +53,9 @@ def clean(s: ir.Value) -> ir.Value:
     if not s.type().is_string():
         return s
     # not .strip(): Ibis compiles it for Spark with a '\f' that Spark reads as 'f'
-    padded = one_of(s.substr(0, 1), _SPACE) | one_of(s.right(1), _SPACE)
+    padded = ibis.literal(False)
+    for ch in _SPACE:  # prefix and suffix tests: byte comparisons, no new strings
+        padded = padded | s.startswith(ch) | s.endswith(ch)
     t = ibis.cases((padded, s.re_replace(r"^[ \t\r\n]+|[ \t\r\n]+$", "")), else_=s)
     short = t.length() <= _LONGEST_BLANK
     blank = short & one_of(t.lower(), BLANK_TOKENS)
@@ -104,9 +106,12 @@ def parse_bool(s: ir.Value) -> ir.BooleanValue:
 
 
 def parse_outcome(s: ir.StringValue) -> ir.StringValue:
-    """'live' or 'still'. MSDS PregOutcome 01 = live birth; 02, 03, 04 = stillbirth."""
+    """'live' or 'still'. MSDS PregOutcome 01 = live birth; 02, 03, 04 = stillbirth.
+    The usual spellings are matched first, before any case folding."""
     t = s.lower()
     return ibis.cases(
+        (s == "live", ibis.literal("live")),
+        (s == "still", ibis.literal("still")),
         (one_of(t, ("live", "01", "1", "live birth")), ibis.literal("live")),
         (
             one_of(t, ("still", "02", "03", "04", "2", "3", "4", "stillbirth")),
@@ -117,9 +122,12 @@ def parse_outcome(s: ir.StringValue) -> ir.StringValue:
 
 
 def parse_sex(s: ir.StringValue) -> ir.StringValue:
-    """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known."""
+    """MSDS PersonPhenSex: 1 male, 2 female, 9 indeterminate, X not known. The
+    usual codes are matched first, before any case folding."""
     t = s.upper()
     return ibis.cases(
+        (s == "M", ibis.literal("male")),
+        (s == "F", ibis.literal("female")),
         (one_of(t, ("1", "M", "MALE")), ibis.literal("male")),
         (one_of(t, ("2", "F", "FEMALE")), ibis.literal("female")),
         (one_of(t, ("9", "I", "INDETERMINATE")), ibis.literal("indeterminate")),
@@ -136,4 +144,5 @@ def parse_ethnic_code(s: ir.StringValue) -> ir.StringValue:
     """The national code: '99', or the first character upper-cased (a local
     second character such as 'A1' groups back to 'A'). Blank -> NULL."""
     t = s
-    return ibis.cases((t == "99", ibis.literal("99")), else_=t.substr(0, 1).upper())
+    plain = one_of(t, tuple("ABCDEFGHJKLMNPRSZ"))  # the usual value: a national code
+    return ibis.cases((plain, t), (t == "99", ibis.literal("99")), else_=t.substr(0, 1).upper())
