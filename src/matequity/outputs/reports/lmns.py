@@ -11,9 +11,9 @@ already released under the policy.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from matequity import __version__
@@ -260,12 +260,12 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
                 f"{r.detectable_increase_3y_pct:.0f}%"
                 + (
                     f" or a fall of {r.detectable_decrease_3y_pct:.0f}%"
-                    if np.isfinite(r.detectable_decrease_3y_pct)
+                    if math.isfinite(r.detectable_decrease_3y_pct)
                     else " (but no fall, however large)"
                 )
                 + " over three years could be detected (80% power, 5% significance)."
                 for r in pw.itertuples()
-                if np.isfinite(r.detectable_increase_3y_pct)
+                if math.isfinite(r.detectable_increase_3y_pct)
             ),
         )
     )
