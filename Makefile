@@ -16,10 +16,13 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
+# this machine sets PYTHONDONTWRITEBYTECODE: byte-compile matequity's own modules
+# too (only changed files are rewritten), so that no command pays to compile them
 env: $(VENV)/.synced
+	@$(VENV)/bin/python -m compileall -q -j 0 src
 
 demo: env
 	$(VENV)/bin/matequity demo --out matequity-demo

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from matequity import engine as engines
 from matequity.counts.compute import count_table
-from matequity.engine.backend import duckdb_engine
 from matequity.ingest.load import ingest
 from matequity.measures.catalogue import MEASURES
 from matequity.synth import write as synth_write
@@ -81,7 +81,7 @@ def run(millions: float, repeat: int, work: Path) -> dict[str, float]:
 
     t_ingest, _ = timed(do_ingest, repeat)
     t_floor_ingest, _ = timed(floor_ingest, repeat)
-    engine = duckdb_engine(work / f"store_{millions}.duckdb")
+    engine = engines.open("duckdb", work / f"store_{millions}.duckdb")
     t_counts, table = timed(
         lambda: count_table(engine, MEASURES, by=["ethnic_group"], level="lmns", period="year"),
         repeat,

@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 from bench_pipeline import save, synthetic_store, timed
 
+from matequity import engine as engines
 from matequity.disclosure.policy import POLICIES
-from matequity.engine.backend import duckdb_engine
 from matequity.outputs.reports import board, lmns, national, render
 
 OUT = Path(__file__).parent / "results" / "reports.json"
@@ -45,9 +45,9 @@ def main() -> None:
         work = Path(tmp)
         store, births = synthetic_store(work, args.millions)
         results["births"] = births
-        eng = duckdb_engine(store)
+        eng = engines.open("duckdb", store)
         orgs = eng.execute(eng.table("organisations"))
-        eng.backend.disconnect()
+        eng.close()
         lmns_code = sorted(orgs["lmns_code"])[0]
         trust = sorted(orgs["trust_code"])[0]
         builders = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 from bench_pipeline import save, synthetic_store, timed
 
-from matequity.engine.backend import duckdb_engine
+from matequity import engine as engines
 from matequity.quality import report
 from matequity.signals import thresholds
 from matequity.signals.from_store import monthly_events
@@ -43,7 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         store, births = synthetic_store(work, args.millions)
-        engine = duckdb_engine(store)
+        engine = engines.open("duckdb", store)
 
         def do_moss():
             thresholds.get_h.cache_clear()
@@ -52,7 +52,7 @@ def main() -> None:
 
         t_moss, chart = timed(do_moss, args.repeat)
         t_quality, _ = timed(lambda: report.build(engine), args.repeat)
-        engine.backend.disconnect()
+        engine.close()
 
         def floor():
             con = duckdb.connect(str(store), read_only=True)

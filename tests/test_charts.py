@@ -7,12 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matequity.analyses.funnel import peer_funnel
 from matequity.disclosure.policy import POLICIES
+from matequity.measures.catalogue import BY_NAME
 from matequity.model import deprivation
+from matequity.outputs.charts.funnel import funnel_of, population_label
 from matequity.outputs.charts.small_multiples import small_multiples
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.charts.trend import gradient_chart
-from matequity.outputs.reports.funnel_section import population_label, released_funnel
 from matequity.spc.chart import spc
 from matequity.stats.funnel import curve, funnel
 
@@ -21,6 +23,14 @@ def _layer_data(spec: dict, layer: dict, parent: dict | None = None) -> pd.DataF
     """A layer's rows (its own data, else its parent's)."""
     node = layer if "data" in layer else parent
     return pd.DataFrame(spec["datasets"][node["data"]["name"]])
+
+
+def released_funnel(
+    units, measure, policy, overdispersion="none", highlight=None, unit_label="organisations"
+):
+    """The analysis's funnel and the chart the reports draw from it."""
+    f = peer_funnel(units, BY_NAME[measure], policy, overdispersion, highlight)
+    return f.points, funnel_of(f, BY_NAME[measure], unit_label)
 
 
 def _units(extra_over: float = 0.0) -> pd.DataFrame:

@@ -8,19 +8,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matequity import engine as engines
 from matequity.counts.compute import ALL, BREAKDOWN_COLUMNS, count_table
-from matequity.counts.msds_import import import_msds
-from matequity.counts.table import read_counts
-from matequity.engine.backend import duckdb_engine
 from matequity.errors import InputFileError, UserError
 from matequity.measures.catalogue import BY_NAME, MEASURES
+from matequity.msds_import import import_msds
+from matequity.tablefiles import read_counts
 
 KEYS = ["period", "org_level", "org_code", "org_name", "measure"]
 
 
 @pytest.fixture(scope="module")
 def engine(synthetic_store):
-    return duckdb_engine(synthetic_store)
+    return engines.open("duckdb", synthetic_store)
 
 
 @pytest.fixture(scope="module")

@@ -154,7 +154,7 @@ def test_cli_disclose_and_formula_cells_neutralised(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_exported_cells_and_headers_are_neutralised(tmp_path, suffix):
-    from matequity.counts.table import FORMULA_STARTS, write_counts
+    from matequity.tablefiles import FORMULA_STARTS, write_counts
 
     nasty = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "safe"]
     df = pd.DataFrame({"group": nasty, "=HYPERLINK(1)": nasty, "numerator": range(5)})

@@ -26,7 +26,7 @@ BAD_CASES = {
     "semicolon.csv": "contains ';': expected ','",
     "missing_column.csv": "required column(s) missing: birth_date",
     "no_deprivation.csv": "needs a deprivation column",
-    "wrong_types.csv": "column 'birth_date': none of its 3 values is a date",
+    "wrong_types.csv": "column 'birth_date': none of its 12 values is a date",
     "latin1.csv": "not valid UTF-8 text (line 4)",
     "binary.csv": "binary content, not a CSV table",
     "duplicate_header.csv": "column 'outcome' appears more than once",

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import baby, write_csv
+from matequity import engine as engines
 from matequity.cli.main import app
-from matequity.engine.backend import duckdb_engine
 from matequity.errors import InputFileError
 from matequity.ingest.load import ingest
 from matequity.quality import birthweight_reference as bwref
@@ -38,7 +38,7 @@ def make_store(tmp_path: Path, orgs_csv: Path, rows: list[dict]) -> Path:
 
 
 def _fq(store: Path) -> pd.DataFrame:
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     orgs = eng.execute(eng.table("organisations"))
     return report.field_quality(eng, orgs)
 
@@ -148,7 +148,7 @@ def _independent_mis(store: Path) -> pd.DataFrame:
 
 
 def test_mis_matches_independent_derivation(synthetic_store):
-    got = mis_ethnicity(duckdb_engine(synthetic_store)).table
+    got = mis_ethnicity(engines.open("duckdb", synthetic_store)).table
     want = _independent_mis(synthetic_store)
     m = got.merge(want, on=["trust_code", "month"], how="outer", suffixes=("", "_ref"))
     assert len(m) == len(got) == len(want) > 100
@@ -189,7 +189,9 @@ def test_mis_threshold_and_codes_by_hand(tmp_path, orgs_csv):
         for i, c in enumerate(["99", "", "Q", "A"])
     ]
     late = [baby(baby_id="late", delivery_id="late", birth_date="2024-12-01")]  # booked 2024-04-30
-    res = mis_ethnicity(duckdb_engine(make_store(tmp_path, orgs_csv, span + women + t2 + late)))
+    res = mis_ethnicity(
+        engines.open("duckdb", make_store(tmp_path, orgs_csv, span + women + t2 + late))
+    )
     t = res.table.set_index(["trust_code", "month"])
     assert tuple(t.loc[("T1", "2023-03"), ["valid", "booked"]]) == (9, 10)
     assert t.loc[("T1", "2023-03"), "percent"] == 90.0
@@ -221,7 +223,7 @@ def test_plausibility_by_hand(tmp_path, orgs_csv):
         ],
         load_date=LOAD_DATE,
     )
-    p = plausibility(duckdb_engine(store))
+    p = plausibility(engines.open("duckdb", store))
     got = {(r.check, r.site_code, r.period): (r.flagged, r.of) for r in p.itertuples()}
     assert got[("stillbirth_under_24_weeks", "S1", "2023-05")][0] == 1
     assert got[("death_before_birth", "S1", "2023-05")][0] == 1
@@ -269,7 +271,7 @@ def test_lms_reference_file_and_its_errors(tmp_path, synthetic_store):
     rows = [f"{s},{w},1,{40000},0.05" for s in ("male", "female") for w in range(20, 46)]
     good.write_text("sex,gestation_weeks,l,m,s\n" + "\n".join(rows) + "\n")
     ref = bwref.read_lms(good)
-    p = plausibility(duckdb_engine(synthetic_store), ref)
+    p = plausibility(engines.open("duckdb", synthetic_store), ref)
     bw = p[p.check == "birthweight_for_gestation"]
     assert bw["flagged"].sum() == bw["of"].sum() > 1000
     assert bw["detail"].str.contains("ok.csv").all()

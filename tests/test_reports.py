@@ -13,13 +13,14 @@ import tinyhtml5
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from matequity import engine as engines
 from matequity.cli.main import app
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import POLICIES
-from matequity.engine.backend import duckdb_engine
 from matequity.measures.catalogue import BY_NAME
-from matequity.outputs.reports import board, render
+from matequity.outputs.reports import render
+from matequity.pipeline.reports import ReportRequest, build
 from matequity.signals.from_store import monthly_events
 from matequity.signals.moss import moss, signal_summary
 from matequity.stats.rates import add_rates
@@ -61,10 +62,20 @@ needs_chromium = pytest.mark.skipif(
 def board_report(synthetic_store, tmp_path_factory):
     store = tmp_path_factory.mktemp("board") / "s.duckdb"
     shutil.copy(synthetic_store, store)
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     trust = eng.execute(eng.table("organisations"))["trust_code"].iloc[0]
-    eng.backend.disconnect()
-    rep, data = board.build(store, trust, POLICIES["nhs"], "2023-01:2023-12", RATE)
+    eng.close()
+    with engines.open("duckdb", store) as eng:
+        rep, data = build(
+            eng,
+            ReportRequest(
+                kind="board",
+                org=trust,
+                policy=POLICIES["nhs"],
+                period="2023-01:2023-12",
+                reference_rate=RATE,
+            ),
+        )
     out = tmp_path_factory.mktemp("board_out")
     return store, trust, rep, data, render.write_html(rep, out / "b.html"), out
 
@@ -79,7 +90,7 @@ def _table(rep, caption_start):
 
 def test_board_numbers_equal_the_api(board_report):
     store, trust, rep, _data, _html, _out = board_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     chart = moss(monthly_events(eng), RATE)
     sites = sorted(eng.execute(eng.table("organisations")).query("trust_code == @trust").site_code)
     chart = chart[
@@ -156,7 +167,8 @@ def test_report_board_cli(board_report, tmp_path):
             str(tmp_path),
             "--reference-rate",
             str(RATE),
-            "--no-pdf",
+            "--format",
+            "html",
         ],
     )
     assert r.exit_code == 0, r.output
@@ -169,12 +181,11 @@ def test_report_board_cli(board_report, tmp_path):
 
 @pytest.fixture(scope="module")
 def lmns_report(synthetic_store, tmp_path_factory):
-    from matequity.outputs.reports import lmns
-
-    eng = duckdb_engine(synthetic_store)
-    code = sorted(eng.execute(eng.table("organisations"))["lmns_code"])[0]
-    eng.backend.disconnect()
-    rep, data = lmns.build(synthetic_store, code, POLICIES["nhs"], "2022:2023")
+    with engines.open("duckdb", synthetic_store) as eng:
+        code = sorted(eng.execute(eng.table("organisations"))["lmns_code"])[0]
+        rep, data = build(
+            eng, ReportRequest(kind="lmns", org=code, policy=POLICIES["nhs"], period="2022:2023")
+        )
     out = tmp_path_factory.mktemp("lmns_out")
     return synthetic_store, code, rep, data, render.write_html(rep, out / "l.html"), out
 
@@ -190,7 +201,7 @@ def test_lmns_numbers_equal_the_api(lmns_report):
     from matequity.stats.compare import compare
 
     store, code, rep, _data, _h, _o = lmns_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     m = BY_NAME["stillbirth"]
     c = count_table(eng, [m], by=["ethnic_group"], level="lmns", period="all")
     c = c[c.org_code == code]
@@ -240,7 +251,7 @@ def test_lmns_narrative_numbers_come_from_the_tables(lmns_report):
 
 def test_lmns_disclosure_html_and_pdf(lmns_report):
     _s, _c, rep, data, html, out = lmns_report
-    for by, rel in data.released.items():
+    for by, rel in ((by, g.table) for by, g in data.groups.items()):
         assert (rel["disclosure_policy"] == "nhs").all()
         assert (rel["numerator"] % 5 == 0).all() and (rel["denominator"] % 5 == 0).all()
         small = rel["numerator"] <= 5
@@ -268,7 +279,7 @@ def test_lmns_best_group_sentences_equal_the_api(lmns_report):
     from matequity.stats.compare import compare
 
     store, code, rep, _data, _h, _o = lmns_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     checked = 0
     for by in ("ethnic_group", "imd_quintile"):
         c = count_table(eng, [BY_NAME["preterm_birth"]], by=[by], level="lmns", period="all")
@@ -290,7 +301,7 @@ def test_lmns_gaps_by_year_equal_the_api(lmns_report):
     from matequity.stats.compare import compare
 
     store, code, rep, _data, _h, _o = lmns_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     m = BY_NAME["booked_by_10_weeks"]
     c = count_table(eng, [m], by=["ethnic_group"], level="lmns", period="year")
     c = c[c.org_code == code]
@@ -314,18 +325,22 @@ def test_lmns_gaps_by_year_equal_the_api(lmns_report):
 
 def test_lmns_funnel_compares_every_lmns(lmns_report):
     store, code, _rep, data, _h, _o = lmns_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     n_lmns = eng.execute(eng.table("organisations"))["lmns_code"].nunique()
     for m in ("stillbirth", "neonatal_mortality"):
-        f = data.funnels[m]
+        f = data.funnels[m].points
         assert code in set(f["org_code"]) and len(f) == f["org_code"].nunique() == n_lmns
 
 
 @pytest.fixture(scope="module")
 def national_report(synthetic_store, tmp_path_factory):
-    from matequity.outputs.reports import national
-
-    rep, data = national.build(synthetic_store, POLICIES["nhs"], "2022:2023")
+    with engines.open("duckdb", synthetic_store) as eng:
+        rep, data = build(
+            eng,
+            ReportRequest(
+                kind="national", org="E92000001", policy=POLICIES["nhs"], period="2022:2023"
+            ),
+        )
     out = tmp_path_factory.mktemp("national_out")
     return synthetic_store, rep, data, render.write_html(rep, out / "n.html"), out
 
@@ -334,7 +349,7 @@ def test_national_report_numbers_equal_the_api(national_report):
     from matequity.stats.compare import compare
 
     store, rep, data, _h, _o = national_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     c = count_table(
         eng, [BY_NAME["stillbirth"]], by=["ethnic_group"], level="england", period="year"
     )
@@ -364,10 +379,10 @@ def test_national_funnels_equal_the_api(national_report):
     from matequity.stats.funnel import funnel
 
     store, rep, data, _h, _o = national_report
-    eng = duckdb_engine(store)
+    eng = engines.open("duckdb", store)
     c = count_table(eng, [BY_NAME["neonatal_mortality"]], level="lmns", period="all")
     api, _disp = funnel(c, "rate", 1000.0)
-    f = data.funnels["neonatal_mortality"].set_index("org_code")
+    f = data.funnels["neonatal_mortality"].points.set_index("org_code")
     api = api.set_index("org_code").loc[f.index]
     shown = f["value"].notna()
     assert (f.loc[shown, "position_99_8"] == api.loc[shown, "position_99_8"]).all()
@@ -378,21 +393,26 @@ def test_national_funnels_equal_the_api(national_report):
     # the table lists every LMNS outside the 99.8% limits
     t = _table(rep, "LMNS outside the 99.8% limits")
     n_outside = sum(
-        int(x["position_99_8"].isin(["above", "below"]).sum()) for x in data.funnels.values()
+        int(x.points["position_99_8"].isin(["above", "below"]).sum()) for x in data.funnels.values()
     )
     assert len([r for r in t.rows if r[0] != "None"]) == n_outside
 
 
 def test_national_disclosure_on_published_cells(national_report):
     _s, _r, data, _h, _o = national_report
-    frames = [*data.by_year.values(), *data.funnels.values(), data.lmns_years, data.deciles]
+    frames = [
+        *data.by_year.values(),
+        *(f.points for f in data.funnels.values()),
+        data.lmns_years,
+        data.deciles,
+    ]
     for r in frames:
         assert (r["disclosure_policy"] == "nhs").all()
         assert (r["numerator"] % 5 == 0).all() and (r["denominator"] % 5 == 0).all()
         assert r.loc[r["numerator"] <= 5, "value"].isna().all()
     assert (
         data.funnels["stillbirth"]
-        .loc[data.funnels["stillbirth"]["value"].isna(), "position_99_8"]
+        .points.loc[data.funnels["stillbirth"].points["value"].isna(), "position_99_8"]
         .isna()
         .all()
     )
@@ -423,11 +443,11 @@ def test_national_renders_in_headless_chromium(national_report):
 
 
 def test_report_lmns_and_national_cli(synthetic_store, tmp_path):
-    eng = duckdb_engine(synthetic_store)
+    eng = engines.open("duckdb", synthetic_store)
     code = sorted(eng.execute(eng.table("organisations"))["lmns_code"])[0]
-    eng.backend.disconnect()
+    eng.close()
     run = CliRunner().invoke
-    base = ["--store", str(synthetic_store), "-o", str(tmp_path), "--no-pdf"]
+    base = ["--store", str(synthetic_store), "-o", str(tmp_path), "--format", "html"]
     r = run(app, ["report", "lmns", *base, "--org", code, "--overdispersion", "phi", "--images"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / f"lmns_{code}.html").exists()
@@ -441,7 +461,7 @@ def test_report_lmns_and_national_cli(synthetic_store, tmp_path):
     assert (tmp_path / "national_E92000001.html").exists()
     for args, message in (
         (["national", *base, "--org", "E12000007"], "covers England (E92000001) only"),
-        (["national", *base, "--overdispersion", "huge"], "expected none, phi or tau2"),
+        (["national", *base, "--overdispersion", "huge"], "'huge' is not one of"),
         (["lmns", *base, "--org", "NOPE"], "unknown LMNS 'NOPE'"),
         (["national", *base, "--period", "2030:2031"], "the data hold births 2022 to 2023"),
     ):

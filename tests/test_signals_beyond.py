@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from matequity import engine as engines
 from matequity.cli.main import app
-from matequity.engine.backend import duckdb_engine
 from matequity.signals import bernoulli
 from matequity.signals.equity import equity_signals
 from matequity.signals.evaluate import score
@@ -70,7 +70,7 @@ def test_a_widening_gap_signals_and_a_shared_rise_does_not():
 
 
 def test_bernoulli_weights_match_a_per_birth_computation(synthetic_store):
-    engine = duckdb_engine(synthetic_store)
+    engine = engines.open("duckdb", synthetic_store)
     rates = bernoulli.case_mix_rates(engine, (2022, 2022))
     daily = bernoulli.daily_weights(engine, rates, 2.0)
     # independently: every term birth with its cell risk, summed in pandas

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import baby
+from matequity import engine as engine_api
 from matequity.counts.compute import count_table
-from matequity.engine.backend import duckdb_engine, spark_engine
 from matequity.engine.export import export_store
 from matequity.ingest.validate import validate
 from matequity.measures.catalogue import MEASURES
@@ -44,7 +44,7 @@ def spark():
 def engines(synthetic_store, tmp_path_factory, spark):
     folder = tmp_path_factory.mktemp("parquet")
     export_store(synthetic_store, folder)
-    return duckdb_engine(synthetic_store), spark_engine(folder, session=spark)
+    return engine_api.open("duckdb", synthetic_store), engine_api.open("spark", folder, spark)
 
 
 def _norm(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matequity import engine as engines
 from matequity.counts.compute import count_table
-from matequity.engine.backend import duckdb_engine
 from matequity.measures.catalogue import BY_NAME
 from matequity.synth.calibration import STILLBIRTH_PER_1000
 from matequity.synth.generate import generate, solve_intercept
@@ -109,7 +109,7 @@ def test_injected_defects_are_exactly_what_ingest_quarantines(synthetic, synthet
 
 
 def test_ingested_rates_are_plausible(synthetic_store):
-    e = duckdb_engine(synthetic_store)
+    e = engines.open("duckdb", synthetic_store)
     df = count_table(
         e,
         [

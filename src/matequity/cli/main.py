@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from matequity.cli import (  # noqa: F401  (they register commands)
     disclose,
+    experience,
+    models,
     quality,
     records,
     report,
+    service,
     signals,
     statistics,
 )

@@ -1,4 +1,5 @@
-"""A Rich progress display for long steps (spinner, current step, elapsed time)."""
+"""A Rich progress display for long steps (spinner, current step, elapsed time), on a
+terminal only."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ err_console = Console(stderr=True)
 
 @contextmanager
 def steps(title: str) -> Iterator[Callable[[str], None]]:
-    """Yield ``step(message)``; each call moves the bar on and names the step."""
+    """Yield ``step(message)``; each call moves the bar on and names the step.
+    Only on a terminal: in logs and pipes nothing is drawn."""
+    if not err_console.is_terminal:
+        yield lambda _message: None
+        return
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),

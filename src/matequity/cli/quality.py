@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import Grouping, app, console, user_errors
+from matequity.cli.app import EngineName, Grouping, app, console, guard_output, user_errors
 
 
 @app.command()
 @user_errors
 def quality(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    store: Annotated[
+        Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for spark.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files.")],
     policy: Annotated[
         str | None,
@@ -31,24 +33,25 @@ def quality(
         ),
     ] = None,
     grouping: Annotated[Grouping, typer.Option(help="Ethnic grouping.")] = Grouping.msds,
+    engine: Annotated[
+        EngineName, typer.Option(help="duckdb (embedded) or spark.")
+    ] = EngineName.duckdb,
 ) -> None:
     """Data quality by site, trust, LMNS, region and England: field validity
     (Valid/Default/Invalid/Missing), MIS safety action 2 ethnicity, plausibility
     checks, coding completeness and bounds on each group's rate for the babies
     whose group is not recorded. Writes CSVs and prints a short summary."""
     from matequity.disclosure.policy import get
-    from matequity.engine.backend import duckdb_engine
+    from matequity.pipeline.quality import quality_to_files
     from matequity.quality import birthweight_reference as bwref
-    from matequity.quality import report
 
+    guard_output(out, [store], folder=True)
     pol = get(policy) if policy else None
     ref = bwref.read_lms(birthweight_reference) if birthweight_reference else None
-    engine = duckdb_engine(store)
-    rep = report.build(engine, ref, grouping.value)
-    paths = report.write(rep, out, pol)
-    for line in report.summary_lines(rep, pol):
+    q, paths = quality_to_files(engine.value, store, out, pol, ref, grouping.value)
+    for line in q.summary:
         console.print(line)
-    console.print(f"birthweight reference: {rep.birthweight_reference}")
+    console.print(f"birthweight reference: {q.birthweight_reference}")
     console.print(
         "disclosure: " + (pol.title if pol else "analyst-only, unrounded (not for publication)")
     )

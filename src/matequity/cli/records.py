@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from matequity import vocabulary as vocab
 from matequity.cli.app import (
     EngineName,
     Grouping,
@@ -17,6 +18,7 @@ from matequity.cli.app import (
     _years,
     app,
     console,
+    guard_output,
     user_errors,
 )
 from matequity.cli.progress import steps
@@ -38,9 +40,17 @@ def synth(
     defects: Annotated[
         bool, typer.Option(help="Inject a few invalid rows for ingest to quarantine.")
     ] = True,
+    experience: Annotated[
+        bool,
+        typer.Option(
+            help="Also write staff (WRES) and families' experience and the population "
+            "by ethnic group (experience/)."
+        ),
+    ] = True,
 ) -> None:
     """Write a calibrated synthetic England: births, organisations, LSOA->IMD lookup
-    and the ground truth (episodes, true counts, injected defects)."""
+    and the ground truth (episodes, true counts, injected defects); with
+    --experience, WRES, CQC survey, FFT, a survey by ethnic group and population."""
     from matequity.synth import write as w
     from matequity.synth.generate import generate
 
@@ -53,10 +63,17 @@ def synth(
             yrs, seed=seed, scale=scale, episodes_per_year=episodes_per_year, defects=defects
         )
         step("writing")
-        paths = w.write(res, out, yrs, seed, scale)
+        paths = w.write(res, out, yrs, seed, scale, experience=experience)
     console.print(f"{res.births.num_rows:,} births at {len(res.organisations)} sites -> {out}")
     for k, p in paths.items():
         console.print(f"  {k}: {p}")
+
+
+StoreOpt = Annotated[
+    Path,
+    typer.Option("--store", help="The store: a DuckDB file, or a folder for --engine spark."),
+]
+EngineOpt = Annotated[EngineName, typer.Option(help="duckdb (embedded) or spark.")]
 
 
 @app.command("ingest")
@@ -67,14 +84,21 @@ def ingest_cmd(
         typer.Argument(help="Births, organisations and LSOA->IMD files (CSV or Parquet)."),
     ],
     store: Annotated[
-        Path, typer.Option("--store", help="The DuckDB store file (created if absent).")
+        Path,
+        typer.Option(
+            "--store", help="The store (created if absent): a DuckDB file, or a folder for spark."
+        ),
     ],
+    engine: EngineOpt = EngineName.duckdb,
 ) -> None:
     """Validate and load files into the store, all or nothing; print the reconciliation."""
     from matequity.ingest.load import ingest
 
+    for f in files:
+        if f.resolve() == store.resolve():
+            raise UserError(f"{f}: is the store itself; give the files to load")
     with steps("ingest") as step:
-        reports = ingest(store, files, on_step=step)
+        reports = ingest(store, files, on_step=step, kind=engine.value)
     t = Table(title="Reconciliation: rows read = accepted + quarantined")
     for col in ("file", "kind", "status", "read", "accepted", "quarantined"):
         t.add_column(col, justify="right" if col in ("read", "accepted", "quarantined") else "left")
@@ -108,23 +132,14 @@ def ingest_cmd(
 @app.command()
 @user_errors
 def counts(
-    store: Annotated[
-        Path,
-        typer.Option(
-            "--store",
-            help="DuckDB store file, or for --engine spark a folder from 'matequity export'.",
-        ),
-    ],
+    store: StoreOpt,
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
     measure: Annotated[
         list[str], typer.Option("--measure", help="Measure name (repeat); default all.")
     ] = [],  # noqa: B006
     by: Annotated[
         str,
-        typer.Option(
-            help="Comma-separated breakdowns: ethnic_group, ethnic_category, "
-            "imd_decile, imd_quintile, age_band."
-        ),
+        typer.Option(help="Comma-separated breakdowns: " + ", ".join(vocab.BREAKDOWN) + "."),
     ] = "",
     level: Annotated[Level, typer.Option(help="Organisation level.")] = Level.england,
     period: Annotated[Period, typer.Option(help="Period of birth.")] = Period.year,
@@ -134,31 +149,27 @@ def counts(
     totals: Annotated[
         bool, typer.Option(help="Add 'All' rows (margins) for each breakdown.")
     ] = False,
-    engine: Annotated[
-        EngineName, typer.Option(help="duckdb (embedded) or spark.")
-    ] = EngineName.duckdb,
+    org: Annotated[
+        list[str], typer.Option("--org", help="Only this organisation of the level (repeat).")
+    ] = [],  # noqa: B006
+    engine: EngineOpt = EngineName.duckdb,
 ) -> None:
     """Write a tidy count table: breakdowns, then measure, numerator, denominator."""
-    from matequity.counts.compute import count_table
-    from matequity.counts.table import write_counts
-    from matequity.engine.backend import duckdb_engine, spark_engine
-    from matequity.measures import catalogue
+    from matequity.pipeline.counts import counts_from_store
+    from matequity.tablefiles import write_counts
 
-    ms = [catalogue.get(m) for m in measure] or list(catalogue.MEASURES)
-    cols = [b.strip() for b in by.split(",") if b.strip()]
-    with steps("counts") as step:
-        step(f"opening the {engine.value} engine")
-        eng = duckdb_engine(store) if engine == EngineName.duckdb else spark_engine(store)
-        step("counting")
-        df = count_table(
-            eng,
-            ms,
-            by=cols,
-            level=level.value,
-            period=period.value,
-            grouping=grouping.value,
-            totals=totals,
-        )
+    guard_output(output, [store])
+    df = counts_from_store(
+        engine.value,
+        store,
+        measures=measure,
+        by=[b.strip() for b in by.split(",") if b.strip()],
+        level=level.value,
+        period=period.value,
+        grouping=grouping.value,
+        totals=totals,
+        org_codes=org or None,
+    )
     write_counts(df, output)
     console.print(f"{len(df):,} rows -> {output}")
 
@@ -179,9 +190,10 @@ def import_msds_cmd(
 ) -> None:
     """Turn the published long CSV (Org_Code, Dimension, Measure, Final_value)
     into a count table."""
-    from matequity.counts.msds_import import import_msds
-    from matequity.counts.table import write_counts
+    from matequity.msds_import import import_msds
+    from matequity.tablefiles import write_counts
 
+    guard_output(output, [input])
     df = import_msds(input, dimension, count_of)
     write_counts(df, output)
     console.print(f"{len(df):,} rows -> {output}")
@@ -192,30 +204,35 @@ def import_msds_cmd(
 def export(
     store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for babies/organisations/imd_lookup.parquet.")
+        Path, typer.Option("--out", help="A new or empty folder for the Spark folder store.")
     ],
 ) -> None:
-    """Export the store's record tables to Parquet (for the Spark engine)."""
-    from matequity.engine.export import export_store
+    """Copy a DuckDB store to a Spark folder store (Parquet tables and a manifest)."""
+    from matequity.pipeline.counts import export as export_store
 
+    guard_output(out, [store], folder=True)
     with steps("export") as step:
         step("writing Parquet")
         paths = export_store(store, out)
-    for p in paths:
-        console.print(str(p))
+    console.print(f"{len(paths)} tables -> {out}")
 
 
 @app.command()
 @user_errors
 def reconciliation(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    store: StoreOpt,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Also write the reconciliation CSV.")
+    ] = None,
+    engine: EngineOpt = EngineName.duckdb,
 ) -> None:
-    """Print every load's reconciliation: rows read = accepted + quarantined."""
-    from matequity import store as store_mod
+    """Every load's reconciliation: rows read = accepted + quarantined (aggregates only)."""
+    from matequity.pipeline.counts import reconciliation_from_store
+    from matequity.tablefiles import write_counts
 
-    if not store.exists():
-        raise UserError(f"{store}: no such store")
-    loads, reasons = store_mod.audit(store)
+    if output is not None:
+        guard_output(output, [store])
+    loads, reasons, recon = reconciliation_from_store(engine.value, store)
     t = Table(title="Loads")
     for c in ("load_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_quarantined"):
         t.add_column(c)
@@ -236,13 +253,24 @@ def reconciliation(
         for r in reasons.itertuples():
             q.add_row(str(r.load_id), r.file_name, r.reason, f"{r.rows:,}", str(r.description))
         console.print(q)
+    if output is not None:
+        write_counts(recon, output)
+        console.print(f"wrote {output}")
 
 
 @app.command()
-def measures() -> None:
+def measures(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table of docs/data-model.md.")
+    ] = False,
+) -> None:
     """List the built-in measures and their definitions."""
     from matequity.measures.catalogue import MEASURES
+    from matequity.measures.catalogue import markdown as as_markdown
 
+    if markdown:
+        typer.echo(as_markdown(), nl=False)
+        return
     t = Table(title="Measures")
     for c in ("name", "title", "unit", "numerator", "denominator"):
         t.add_column(c)
@@ -259,9 +287,11 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20240101,
     scale: Annotated[float, typer.Option(help="Fraction of England's births.")] = 1.0,
 ) -> None:
-    """The whole pipeline on a synthetic England: synth, ingest, counts, rates, HTML."""
+    """The whole pipeline on a synthetic England: synth, ingest, counts, rates,
+    data quality, the reports and an HTML summary."""
     from matequity.pipeline.demo import run
 
+    guard_output(out, [], folder=True)
     with steps("demo") as step:
         res = run(out, _years(years), seed=seed, scale=scale, step=step)
     console.print(f"store:   {res.store}")
@@ -270,3 +300,14 @@ def demo(
     console.print(f"summary: {res.summary}")
     for p in res.reports:
         console.print(f"report:  {p}")
+    if res.accounts:
+        console.print(
+            f"service: .venv/bin/matequity serve --store {res.store}  (then open http://127.0.0.1:8000)",
+            soft_wrap=True,
+        )
+        console.print("demo accounts (passwords shown once; a new demo run resets them):")
+        for a in res.accounts:
+            org = f" {a.org_code} {a.org_name}" if a.org_code else ""
+            console.print(
+                f"  {a.role:<8} {a.email:<22} {a.password}{org}", highlight=False, soft_wrap=True
+            )

@@ -7,42 +7,63 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import app, console, user_errors
-
-ENGLAND = "E92000001"
+from matequity.cli.app import (
+    EngineName,
+    Overdispersion,
+    ReportFormat,
+    app,
+    console,
+    guard_output,
+    user_errors,
+)
+from matequity.cli.chart_options import AnnotateOpt, AnnotationsOpt, chart_annotations
+from matequity.vocabulary import ENGLAND_CODE
 
 # the options the report commands share
-StoreOpt = Annotated[Path, typer.Option("--store", help="DuckDB store file.")]
+StoreOpt = Annotated[
+    Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for --engine spark.")
+]
+EngineOpt = Annotated[EngineName, typer.Option(help="duckdb (embedded) or spark.")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the HTML and PDF.")]
 YearsOpt = Annotated[str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")]
 PolicyOpt = Annotated[str, typer.Option(help="Disclosure policy for published cells.")]
 OverdispersionOpt = Annotated[
-    str, typer.Option(help="Funnel limits: none (exact), phi or tau2 (overdispersed).")
+    Overdispersion, typer.Option(help="Funnel limits: none (exact), phi or tau2 (overdispersed).")
 ]
-PdfOpt = Annotated[bool, typer.Option(help="Also write the PDF.")]
+FormatOpt = Annotated[ReportFormat, typer.Option("--format", help="html, pdf or both.")]
 ImagesOpt = Annotated[
     bool, typer.Option(help="Also write every chart as SVG and PNG (for slides and print).")
 ]
+StabilisedOpt = Annotated[
+    bool,
+    typer.Option(help="Include stabilised & adjusted rates (fits a model per measure)."),
+]
 
 
-def _overdispersion(value: str) -> str:
-    from matequity.errors import UserError
+def _run(
+    kind: str,
+    store: Path,
+    engine: EngineName,
+    out: Path,
+    fmt,
+    images,
+    annotate,
+    annotations,
+    **request,
+) -> None:
+    from matequity.disclosure.policy import get
+    from matequity.pipeline import reports
 
-    if value not in ("none", "phi", "tau2"):
-        raise UserError(f"--overdispersion {value!r}: expected none, phi or tau2")
-    return value
-
-
-def _write(rep, out: Path, stem: str, pdf: bool, images: bool) -> None:
-    """The report's HTML, optionally its PDF and its charts as SVG and PNG."""
-    from matequity.outputs.reports import render
-
-    console.print(f"wrote {render.write_html(rep, out / f'{stem}.html')}")
-    if pdf:
-        console.print(f"wrote {render.write_pdf(rep, out / f'{stem}.pdf')}")
-    if images:
-        files = render.write_images(rep, out / f"{stem}_charts")
-        console.print(f"wrote {len(files) // 2} charts as SVG and PNG in {out / f'{stem}_charts'}")
+    guard_output(out, [store], folder=True)
+    req = reports.ReportRequest(
+        kind=kind,
+        policy=get(request.pop("policy")),
+        annotations=tuple(chart_annotations(annotate, annotations)),
+        **request,
+    )
+    reports.report_to_files(
+        engine.value, store, req, out, fmt.value, images, say=lambda m: console.print(m)
+    )
 
 
 report_app = typer.Typer(help="Reports as self-contained HTML and PDF.", no_args_is_help=True)
@@ -62,16 +83,30 @@ def board_cmd(
     reference_rate: Annotated[
         float | None, typer.Option(help="MOSS reference rate (default: England's, 3 years).")
     ] = None,
-    pdf: PdfOpt = True,
+    engine: EngineOpt = EngineName.duckdb,
+    fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """Trust board safety report: MOSS and excess-events charts per site, the signal
     register, SPC charts of key measures."""
-    from matequity.disclosure.policy import get
-    from matequity.outputs.reports import board
-
-    rep, _data = board.build(store, org, get(policy), period, reference_rate)
-    _write(rep, out, f"board_{org}", pdf, images)
+    _run(
+        "board",
+        store,
+        engine,
+        out,
+        fmt,
+        images,
+        annotate,
+        annotations,
+        stabilised=stabilised,
+        org=org,
+        period=period,
+        policy=policy,
+        reference_rate=reference_rate,
+    )
 
 
 @report_app.command("lmns")
@@ -82,18 +117,32 @@ def lmns_cmd(
     out: OutOpt,
     period: YearsOpt = None,
     policy: PolicyOpt = "nhs",
-    overdispersion: OverdispersionOpt = "none",
-    pdf: PdfOpt = True,
+    overdispersion: OverdispersionOpt = Overdispersion.none,
+    engine: EngineOpt = EngineName.duckdb,
+    fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """LMNS equity and equality analysis: population profile, each measure by ethnic
     group and deprivation against England and a reference group, detectable change,
     coding completeness, and a plain-English summary."""
-    from matequity.disclosure.policy import get
-    from matequity.outputs.reports import lmns
-
-    rep, _data = lmns.build(store, org, get(policy), period, _overdispersion(overdispersion))
-    _write(rep, out, f"lmns_{org}", pdf, images)
+    _run(
+        "lmns",
+        store,
+        engine,
+        out,
+        fmt,
+        images,
+        annotate,
+        annotations,
+        stabilised=stabilised,
+        org=org,
+        period=period,
+        policy=policy,
+        overdispersion=overdispersion.value,
+    )
 
 
 @report_app.command("national")
@@ -101,21 +150,32 @@ def lmns_cmd(
 def national_cmd(
     store: StoreOpt,
     out: OutOpt,
-    org: Annotated[str, typer.Option("--org", help="England's code (ONS).")] = ENGLAND,
+    org: Annotated[str, typer.Option("--org", help="England's code (ONS).")] = ENGLAND_CODE,
     period: YearsOpt = None,
     policy: PolicyOpt = "nhs",
-    overdispersion: OverdispersionOpt = "none",
-    pdf: PdfOpt = True,
+    overdispersion: OverdispersionOpt = Overdispersion.none,
+    engine: EngineOpt = EngineName.duckdb,
+    fmt: FormatOpt = ReportFormat.both,
     images: ImagesOpt = False,
+    annotate: AnnotateOpt = None,
+    annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """National equity progress report: the pledge measures by ethnicity and
     deprivation, trends against the ambition, the deprivation gradient, and the
     LMNS carrying the most excess events."""
-    from matequity.disclosure.policy import get
-    from matequity.errors import UserError
-    from matequity.outputs.reports import national
-
-    if org != ENGLAND:
-        raise UserError(f"--org {org}: the national report covers England ({ENGLAND}) only")
-    rep, _data = national.build(store, get(policy), period, _overdispersion(overdispersion))
-    _write(rep, out, f"national_{org}", pdf, images)
+    _run(
+        "national",
+        store,
+        engine,
+        out,
+        fmt,
+        images,
+        annotate,
+        annotations,
+        stabilised=stabilised,
+        org=org,
+        period=period,
+        policy=policy,
+        overdispersion=overdispersion.value,
+    )

@@ -30,15 +30,19 @@ def rates(
         typer.Option(help="proportion, rate or ratio; default from each row's measure."),
     ] = None,
     multiplier: Annotated[
-        float | None, typer.Option(help="Multiplier (e.g. 1000); default from each row's measure.")
+        float | None,
+        typer.Option(
+            help="Multiplier (e.g. 1000); default from each row's measure, else 100 for a "
+            "proportion, 1,000 for a rate and 1 for a ratio."
+        ),
     ] = None,
     confidence: Annotated[Confidence, typer.Option(help="95, 99.8 or both.")] = Confidence.c95,
 ) -> None:
     """Add value and confidence limits: Wilson for proportions, exact Poisson (<10
     events) or Byar's for rates and ratios, as PHEindicatormethods."""
-    from matequity.counts.table import read_counts, write_counts
     from matequity.stats.frames import measure_settings
     from matequity.stats.rates import add_rates
+    from matequity.tablefiles import read_counts, write_counts
 
     is_ratio = statistic == StatisticName.ratio
     cols = ("observed", "expected") if is_ratio else ("numerator", "denominator")
@@ -47,17 +51,18 @@ def rates(
     levels = {"95": ("95",), "99.8": ("99_8",), "both": ("95", "99_8")}[confidence.value]
     out = add_rates(df, stat, mult, levels=levels, numerator=cols[0], denominator=cols[1])
     write_counts(out, output)
-    console.print(f"{len(out):,} rows -> {output}")
+    used = ", ".join(sorted({f"{s} x {m:,g}" for s, m in zip(stat, mult, strict=True)}))
+    console.print(f"{len(out):,} rows ({used}) -> {output}")
 
 
 def _read(path: Path, cols: tuple[str, ...] = ("numerator", "denominator")):
-    from matequity.counts.table import read_counts
+    from matequity.tablefiles import read_counts
 
     return read_counts(path, required=cols)
 
 
 def _write(df, output: Path) -> None:
-    from matequity.counts.table import write_counts
+    from matequity.tablefiles import write_counts
 
     write_counts(df, output)
     console.print(f"{len(df):,} rows -> {output}")
@@ -120,7 +125,7 @@ def dsr(
 def isr(
     input: InArg,
     output: OutOpt,
-    stratum: Annotated[str, typer.Option(help="Column of the strata (e.g. age_band).")],
+    stratum: Annotated[str, typer.Option(help="Column of the strata.")] = "age_band",
     by: Annotated[str, typer.Option(help="Comma-separated columns of the units compared.")] = "",
     reference: Annotated[
         Path | None,
@@ -149,11 +154,21 @@ def isr(
 def funnel(
     input: InArg,
     output: OutOpt,
-    unit: Annotated[str, typer.Option(help="Column naming the units (e.g. org_code).")],
+    unit: Annotated[str, typer.Option(help="Column naming the units.")] = "org_code",
     statistic: Annotated[
-        StatisticName, typer.Option(help="proportion, rate or ratio (observed/expected).")
-    ],
-    multiplier: Annotated[float, typer.Option(help="Multiplier for values and limits.")] = 1.0,
+        StatisticName | None,
+        typer.Option(
+            help="proportion, rate or ratio (observed/expected); default from the table's "
+            "built-in measure (one measure)."
+        ),
+    ] = None,
+    multiplier: Annotated[
+        float | None,
+        typer.Option(
+            help="Multiplier for values and limits; default the measure's, else 100 for a "
+            "proportion, 1,000 for a rate and 1 for a ratio."
+        ),
+    ] = None,
     overdispersion: Annotated[
         str, typer.Option(help="none, phi (multiplicative) or tau2 (additive random effects).")
     ] = "none",
@@ -161,6 +176,7 @@ def funnel(
 ) -> None:
     """Funnel plot limits at each unit's own denominator, positions (above,
     within, below) at 95% and 99.8%, and the dispersion estimates."""
+    from matequity.stats.frames import single_setting
     from matequity.stats.funnel import curve as make_curve
     from matequity.stats.funnel import funnel as compute
 
@@ -173,8 +189,11 @@ def funnel(
     )
     df = _read(input, cols)
     if unit not in df.columns:
-        raise UserError(f"{input}: no unit column '{unit}'")
-    out, disp = compute(df, statistic.value, multiplier, overdispersion)  # type: ignore[arg-type]
+        raise UserError(f"{input}: no unit column '{unit}' (give --unit)")
+    stat, multiplier = single_setting(df, statistic.value if statistic else None, multiplier)
+    if stat == "ratio" and statistic is None:
+        raise UserError("a ratio funnel reads observed and expected: give --statistic ratio")
+    out, disp = compute(df, stat, multiplier, overdispersion)  # type: ignore[arg-type]
     _write(out, output)
     console.print(
         f"dispersion: phi = {disp.phi:.4f}, tau2 = {disp.tau2:.6g} "
@@ -183,9 +202,7 @@ def funnel(
     if curve:
         target = float(out["target"].iloc[0]) / multiplier
         _write(
-            make_curve(
-                statistic.value, float(df[cols[1]].max()), target, multiplier, overdispersion, disp
-            ),
+            make_curve(stat, float(df[cols[1]].max()), target, multiplier, overdispersion, disp),  # type: ignore[arg-type]
             curve,
         )
 
@@ -228,11 +245,13 @@ def inequality(
     output: OutOpt,
     by: ByOpt,
     ordered: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--ordered/--unordered", help="Ordered dimension (IMD) or not (ethnic group)."
+            "--ordered/--unordered",
+            help="Ordered dimension (IMD) or not (ethnic group); default ordered for "
+            "imd_decile and imd_quintile, else unordered.",
         ),
-    ] = False,
+    ] = None,
     reference: Annotated[
         str | None, typer.Option(help="Reference group for MDR and PAF (unordered).")
     ] = None,
@@ -244,6 +263,7 @@ def inequality(
     """Summary measures of inequality: gaps, SII/RII (PHE and WHO), concentration
     indices (ordered); variance, disparity, mean differences, Theil, MLD
     (unordered); PAF and PAR (both)."""
+    from matequity.stats.frames import ordered_breakdown
     from matequity.stats.inequality.table import inequality as compute
 
     df = _read(input)
@@ -251,7 +271,7 @@ def inequality(
         compute(
             df,
             by,
-            ordered,
+            ordered_breakdown(by, ordered),
             reference,
             statistic.value if statistic else None,
             multiplier,

@@ -14,47 +14,57 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
-from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity import vocabulary as vocab
+from matequity.engine.base import Engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import MEASURES
 from matequity.measures.definition import Measure
-from matequity.model import age, deprivation
-from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS, GROUPINGS, MISSING
 
 #: breakdown name -> derived column
-BREAKDOWN_COLUMNS: dict[str, str] = {
-    "ethnic_group": "ethnic_group",
-    "ethnic_category": "ethnic_category_label",
-    "imd_decile": "imd_decile_label",
-    "imd_quintile": "imd_quintile",
-    "age_band": "age_band",
-}
-PERIODS = ("year", "quarter", "month", "all")
-ALL = "All"
+BREAKDOWN_COLUMNS: dict[str, str] = {b.name: b.column for b in vocab.BREAKDOWNS}
+PERIODS = vocab.PERIODS
+ALL = vocab.ALL
 COUNT_COLUMNS = ("measure", "numerator", "denominator")
+#: the period of birth a period label is made from
+_PERIOD_KEYS: dict[str, tuple[str, ...]] = {
+    "year": ("year",),
+    "quarter": ("year", "quarter"),
+    "month": ("year", "month"),
+    "all": (),
+}
 
 
 def category_order(breakdown: str) -> list[str]:
-    return {
-        "ethnic_group": list(GROUPINGS["msds"].order),
-        "ethnic_category": [*ETHNIC_CATEGORY_LABELS.values(), MISSING],
-        "imd_decile": list(deprivation.DECILE_ORDER),
-        "imd_quintile": list(deprivation.QUINTILE_ORDER),
-        "age_band": list(age.AGE_BAND_ORDER),
-    }[breakdown]
+    return list(vocab.breakdown(breakdown).order)
 
 
-def _check(by: Sequence[str], level: str, period: str) -> None:
+def _check(by: Sequence[str], level: str, period: str, grouping: str) -> None:
     for b in by:
-        if b not in BREAKDOWN_COLUMNS:
-            raise UserError(
-                f"unknown breakdown '{b}': expected one of {', '.join(BREAKDOWN_COLUMNS)}"
-            )
-    if level not in derive.LEVELS:
-        raise UserError(f"unknown level '{level}': expected one of {', '.join(derive.LEVELS)}")
+        vocab.breakdown(b)
+    vocab.level(level)
     if period not in PERIODS:
         raise UserError(f"unknown period '{period}': expected one of {', '.join(PERIODS)}")
+    if grouping not in vocab.GROUPINGS:
+        raise UserError(
+            f"unknown grouping '{grouping}': expected one of {', '.join(vocab.GROUPINGS)}"
+        )
+
+
+def _column(breakdown: str, grouping: str) -> str:
+    col = BREAKDOWN_COLUMNS[breakdown]
+    return "ethnic_group_ons" if breakdown == "ethnic_group" and grouping == "ons" else col
+
+
+def period_labels(df: pd.DataFrame, period: str) -> pd.Series:
+    """'2024', '2024 Q1', '2024-01' or 'all', from the period-of-birth keys."""
+    if period == "all":
+        return pd.Series("all", index=df.index)
+    y = df["year"].astype("int64").astype(str)
+    if period == "year":
+        return y
+    if period == "quarter":
+        return y + " Q" + df["quarter"].astype("int64").astype(str)
+    return y + "-" + df["month"].astype("int64").astype(str).str.zfill(2)
 
 
 def count_table(
@@ -67,50 +77,45 @@ def count_table(
     totals: bool = False,
     org_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``;
+    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``:
+    one GROUP BY per unit (babies, deliveries) over the derived store.
     ``org_codes`` keeps only those organisations of the level (filtered in the
     engine, before the aggregation)."""
     by = list(dict.fromkeys(by))
-    _check(by, level, period)
-    code_col, name_col = derive.LEVELS[level]
+    _check(by, level, period, grouping)
+    lv = vocab.level(level)
+    code_col, name_col = lv.code_column, lv.name_column
     if org_codes is not None and not code_col:
         raise UserError(f"org_codes needs an organisation level, not '{level}'")
-    babies = derive.babies_derived(
-        engine.table("babies"),
-        engine.table("organisations"),
-        engine.table("imd_lookup"),
-        grouping=grouping,
-    )
-    units = {"babies": babies}
-    if any(m.unit == "deliveries" for m in measures):
-        # a delivery takes its first baby's site: derive it from every baby, then filter
-        units["deliveries"] = derive.deliveries_derived(babies)
-    if org_codes is not None:
-        units = {u: t.filter(t[code_col].isin(list(org_codes))) for u, t in units.items()}
     frames = []
-    for unit, t in units.items():
+    for unit in ("babies", "deliveries"):
         ms = [m for m in measures if m.unit == unit]
         if not ms:
             continue
+        t = engine.table(f"{unit}_derived")
+        if org_codes is not None:
+            t = t.filter(t[code_col].isin(list(org_codes)))
         keys = {
-            "period": derive.period_label(t.birth_date, period),
-            "org_code": t[code_col] if code_col else ibis.literal(derive.ENGLAND_CODE),
-            "org_name": t[name_col] if name_col else ibis.literal(derive.ENGLAND_NAME),
-            **{b: t[BREAKDOWN_COLUMNS[b]] for b in by},
+            **{k: t[k] for k in _PERIOD_KEYS[period]},
+            "org_code": t[code_col] if code_col else ibis.literal(vocab.ENGLAND_CODE),
+            "org_name": t[name_col] if name_col else ibis.literal(vocab.ENGLAND_NAME),
+            **{b: t[_column(b, grouping)] for b in by},
         }
-        flags = sorted({f for m in ms for f in (m.numerator, m.denominator)})
-        agg = t.group_by(**keys).aggregate(**{f: t[f].sum() for f in flags})
+        flags = {f.name: f for m in ms for f in (m.numerator_flag, m.denominator_flag)}
+        agg = t.group_by(**keys).aggregate(**{n: f.value(t).sum() for n, f in flags.items()})
         wide = engine.execute(agg)
+        labels = period_labels(wide, period)
         for m in ms:
-            part = wide[["period", "org_code", "org_name", *by]].copy()
+            part = wide[["org_code", "org_name", *by]].copy()
+            part.insert(0, "period", labels)
             part["measure"] = m.name
-            part["numerator"] = wide[m.numerator].fillna(0).astype("int64")
-            part["denominator"] = wide[m.denominator].fillna(0).astype("int64")
+            part["numerator"] = wide[m.numerator_flag.name].fillna(0).astype("int64")
+            part["denominator"] = wide[m.denominator_flag.name].fillna(0).astype("int64")
             frames.append(part)
     out = pd.concat(frames, ignore_index=True)
     out.insert(1, "org_level", level)
-    out["org_code"] = out["org_code"].fillna("Not known").astype(str)
-    out["org_name"] = out["org_name"].fillna("Not known").astype(str)
+    out["org_code"] = out["org_code"].fillna(vocab.NOT_KNOWN_ORG).astype(str)
+    out["org_name"] = out["org_name"].fillna(vocab.NOT_KNOWN_ORG).astype(str)
     out["period"] = out["period"].astype(str)
     out = complete_categories(out, by)
     if totals and by:

@@ -1,30 +1,39 @@
-"""Load files into the store, all or nothing.
+"""Load files into a store, all or nothing, on any engine.
 
-One call loads every file given, inside one DuckDB transaction: if any file is
-unusable the transaction is rolled back and the store is exactly as it was.
-Reference files (organisations, LSOA->IMD lookup) are loaded before births, so
-that births can be checked against the sites they name. A file whose content
-(sha256) is already in the store is skipped, so loading twice never double counts.
+One call loads every file given inside one write of the engine
+(:func:`matequity.engine.writer`): if any file is unusable the write is
+abandoned and the store is exactly as it was (a store that did not exist is not
+created). Reference files (organisations, LSOA->IMD lookup) are loaded before
+births, so that births can be checked against the sites they name. A file whose
+content (SHA-256) is already in the store is skipped, so loading twice never
+double counts. Validation is one Ibis expression
+(:func:`matequity.ingest.validate.validate`), so it quarantines with the same
+reasons on DuckDB and on Spark. When records change, the same write rebuilds the
+derived tables (:mod:`matequity.engine.derived`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import ibis
+import ibis.expr.types as ir
+import pandas as pd
 
-from matequity import __version__
-from matequity import store as store_mod
+from matequity import __version__, engine
+from matequity.engine import derived
+from matequity.engine.files import ReadResult
 from matequity.errors import InputFileError
-from matequity.ingest.reader import ReadResult, read_table
-from matequity.ingest.validate import PARSE_REASONS, RAW_SCHEMA, TYPED_COLUMNS, validate
+from matequity.ingest import parse
+from matequity.ingest.validate import PARSE_REASONS, TYPED_COLUMNS, validate
 from matequity.model import schema
+from matequity.model.comparator_groups import NEONATAL_UNIT_LEVELS
 
 _KIND_ORDER = {"organisations": 0, "imd_lookup": 1, "births": 2}
 _TYPE_WORDS = {
@@ -32,6 +41,13 @@ _TYPE_WORDS = {
     "death_date": "a date",
     "outcome": "live or still",
 }
+#: a column is refused as the wrong type only when at least this many of its
+#: values are present and none parses; fewer bad values quarantine their rows
+MIN_VALUES_FOR_TYPE_CHECK = 10
+#: organisation codes are ODS-shaped: letters and digits only (no separators,
+#: dots or control characters), so a code can never name a path
+ODS_CODE = re.compile(r"^[A-Za-z0-9]{1,20}$")
+CODE_COLUMNS = ("site_code", "trust_code", "lmns_code", "region_code")
 
 
 @dataclass
@@ -62,202 +78,254 @@ def ingest(
     paths: Sequence[str | Path],
     load_date: dt.date | None = None,
     on_step: Callable[[str], None] | None = None,
+    kind: str = "duckdb",
+    session: Any = None,
 ) -> list[FileReport]:
     """Load ``paths`` into the store at ``store_path``; see the module docstring."""
     today = load_date or dt.date.today()
     step = on_step or (lambda _msg: None)
-    con = store_mod.connect(store_path)
     reports: list[FileReport] = []
-    try:
-        con.execute("BEGIN TRANSACTION")
+    for p in paths:  # refuse a missing file before anything is created
+        if not Path(p).exists():
+            raise InputFileError(str(p), "no such file")
+    with engine.writer(kind, store_path, session) as w:
         reads: list[tuple[ReadResult, str]] = []
         for i, p in enumerate(paths):
             path = Path(p)
             step(f"reading {path.name}")
-            res = read_table(con, path, f"mq_raw_{i}")
-            reads.append((res, sha256_file(path)))
+            reads.append((w.stage_file(path, f"mq_raw_{i}"), sha256_file(path)))
         reads.sort(key=lambda rs: _KIND_ORDER[rs[0].kind])
+        changed = False
         for res, digest in reads:
-            seen = con.execute(
-                "SELECT load_id FROM loads WHERE sha256 = ? AND kind = ?", [digest, res.kind]
-            ).fetchone()
-            if seen:
+            loads = w.table("loads")
+            seen = w.execute(
+                loads.filter((loads.sha256 == digest) & (loads.kind == res.kind)).select("load_id")
+            )
+            if len(seen):
                 reports.append(
-                    FileReport(str(res.path), res.kind, f"skipped: already loaded (load {seen[0]})")
+                    FileReport(
+                        str(res.path),
+                        res.kind,
+                        f"skipped: already loaded (load {int(seen['load_id'].iloc[0])})",
+                    )
                 )
                 continue
-            load_id = _next_load_id(con)
+            load_id = _next_load_id(w)
             step(f"validating {res.path.name}")
             if res.kind == "organisations":
-                rep = _load_organisations(con, res)
+                rep = _load_organisations(w, res)
             elif res.kind == "imd_lookup":
-                rep = _load_imd(con, res)
+                rep = _load_imd(w, res)
             else:
-                rep = _load_births(con, res, load_id, today)
+                rep = _load_births(w, res, load_id, today)
             rep.load_id = load_id
             rep.ignored_columns = res.ignored_columns
             if rep.rows_read != rep.accepted + rep.quarantined:  # pragma: no cover - invariant
                 raise RuntimeError(f"{res.path}: reconciliation failed")
-            _record(con, res, digest, load_id, rep)
+            _record(w, res, digest, load_id, rep)
             reports.append(rep)
-        con.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
+            changed = True
+        if changed or not derived.is_current(w):
+            step("deriving")
+            derived.build(w)
     return reports
 
 
-def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()
-    return int(row[0]) if row else 1
+def _next_load_id(w) -> int:
+    t = w.table("loads")
+    n = w.execute(t.aggregate(m=t.load_id.max()))["m"].iloc[0]
+    return 1 if pd.isna(n) else int(n) + 1
 
 
-def _record(
-    con: duckdb.DuckDBPyConnection, res: ReadResult, digest: str, load_id: int, rep: FileReport
-) -> None:
-    con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
-        [
-            load_id,
-            res.path.name,
-            str(res.path.resolve()),
-            digest,
-            res.kind,
-            res.format,
-            rep.rows_read,
-            rep.accepted,
-            rep.quarantined,
-            __version__,
-        ],
+def _record(w, res: ReadResult, digest: str, load_id: int, rep: FileReport) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    w.insert(
+        "loads",
+        pd.DataFrame(
+            {
+                "load_id": [load_id],
+                "file_name": [res.path.name],
+                "file_path": [str(res.path.resolve())],
+                "sha256": [digest],
+                "kind": [res.kind],
+                "format": [res.format],
+                "loaded_at": [now],
+                "rows_read": [rep.rows_read],
+                "rows_accepted": [rep.accepted],
+                "rows_quarantined": [rep.quarantined],
+                "matequity_version": [__version__],
+            }
+        ),
     )
-    con.execute(
-        "INSERT INTO reconciliation VALUES (?, ?, 'accepted', NULL, ?)",
-        [load_id, res.path.name, rep.accepted],
+    rows = [(load_id, res.path.name, "accepted", None, rep.accepted)]
+    rows += [
+        (load_id, res.path.name, "quarantined", reason, n)
+        for reason, n in sorted(rep.by_reason.items())
+    ]
+    w.insert(
+        "reconciliation",
+        pd.DataFrame(rows, columns=["load_id", "file_name", "outcome", "reason", "rows"]),
     )
-    for reason, n in sorted(rep.by_reason.items()):
-        con.execute(
-            "INSERT INTO reconciliation VALUES (?, ?, 'quarantined', ?, ?)",
-            [load_id, res.path.name, reason, n],
-        )
 
 
-def _check_types(con: duckdb.DuckDBPyConnection, res: ReadResult, validated: str) -> None:
+def _check_types(w, res: ReadResult, validated: ir.Table) -> None:
     """Refuse a file with a column whose values are wrong throughout: present in
-    some rows, parseable in none (aggregates only)."""
-    parts = []
+    many rows, parseable in none (aggregates only)."""
+    tagged = ";" + validated.reasons.fill_null("") + ";"
+    aggs = {}
     for col, code in PARSE_REASONS.items():
-        parts.append(f'count({col}) AS "{col}__parsed"')
-        parts.append(
-            f"count(*) FILTER (WHERE contains(coalesce(reasons, ''), '{code}')) "
-            f'AS "{col}__failed"'
-        )
-    cur = con.execute(f'SELECT {", ".join(parts)} FROM "{validated}"')
-    names = [d[0] for d in cur.description]
-    row = dict(zip(names, cur.fetchone() or (), strict=True))
+        aggs[f"{col}__parsed"] = validated[col].count()
+        aggs[f"{col}__failed"] = tagged.contains(f";{code};").cast("int64").sum()
+    row = w.execute(validated.aggregate(**aggs)).iloc[0]
     for col in PARSE_REASONS:
-        parsed, failed = row[f"{col}__parsed"], row[f"{col}__failed"]
+        parsed, failed = int(row[f"{col}__parsed"]), int(row[f"{col}__failed"] or 0)
         present = parsed + failed
-        if failed and not parsed:
+        if failed and not parsed and present >= MIN_VALUES_FOR_TYPE_CHECK:
             what = _TYPE_WORDS.get(col, "a whole number")
             raise InputFileError(
                 str(res.path), f"column '{col}': none of its {present} values is {what}"
             )
 
 
-def _load_births(
-    con: duckdb.DuckDBPyConnection, res: ReadResult, load_id: int, today: dt.date
-) -> FileReport:
-    raw = ibis.table(RAW_SCHEMA, name=res.table)
-    # one-column views, so that the compiled IN (SELECT * ...) sees one column
-    con.execute("CREATE OR REPLACE TEMP VIEW mq_sites AS SELECT site_code FROM organisations")
-    con.execute("CREATE OR REPLACE TEMP VIEW mq_loaded_ids AS SELECT baby_id FROM babies")
-    sites = ibis.table({"site_code": "string"}, name="mq_sites").site_code
-    loaded = ibis.table({"baby_id": "string"}, name="mq_loaded_ids").baby_id
-    checked = validate(raw, sites, loaded, today)
-    vt = f"{res.table}__validated"
-    con.execute(f'CREATE TEMP TABLE "{vt}" AS {ibis.to_sql(checked, dialect="duckdb")}')
-    _check_types(con, res, vt)
-    typed = ", ".join(TYPED_COLUMNS)
-    con.execute(
-        f'INSERT INTO babies SELECT {typed}, {load_id}, _row FROM "{vt}" WHERE reason IS NULL'
+def _load_births(w, res: ReadResult, load_id: int, today: dt.date) -> FileReport:
+    raw = w.table(res.table)
+    sites = w.table("organisations").site_code
+    loaded = w.table("babies").baby_id
+    vname = f"{res.table}__validated"
+    vt = w.create_temp(vname, validate(raw, sites, loaded, today))
+    _check_types(w, res, vt)
+    accepted = vt.filter(vt.reason.isnull())
+    w.insert(
+        "babies",
+        accepted.select(
+            *TYPED_COLUMNS, load_id=ibis.literal(load_id, "int32"), source_row=accepted._row
+        ),
     )
-    raw_cols = ", ".join(f"raw_{c}" for c in schema.BIRTH_FIELD_NAMES)
-    con.execute(
-        f"INSERT INTO quarantine SELECT {load_id}, ?, _row, NULL, reason, reasons, {raw_cols}, "
-        f'NULL FROM "{vt}" WHERE reason IS NOT NULL',
-        [res.path.name],
+    failed = vt.filter(vt.reason.notnull())
+    w.insert(
+        "quarantine",
+        failed.select(
+            load_id=ibis.literal(load_id, "int32"),
+            source_file=ibis.literal(res.path.name),
+            source_row=failed._row,
+            reason=failed.reason,
+            reasons=failed.reasons,
+            **{f"raw_{c}": failed[f"raw_{c}"] for c in schema.BIRTH_FIELD_NAMES},
+        ),
     )
     if res.rejects_table and res.rows_malformed:
-        con.execute(
-            "INSERT INTO quarantine "
-            "(load_id, source_file, source_line, reason, reasons, raw_line) "
-            f"SELECT {load_id}, ?, line, 'malformed_row', 'malformed_row', raw_line "
-            f'FROM "{res.rejects_table}"',
-            [res.path.name],
+        lines = w.table(res.rejects_table)
+        w.insert(
+            "quarantine",
+            lines.select(
+                load_id=ibis.literal(load_id, "int32"),
+                source_file=ibis.literal(res.path.name),
+                source_line=lines.line.cast("int64"),
+                reason=ibis.literal("malformed_row"),
+                reasons=ibis.literal("malformed_row"),
+                raw_line=lines.raw_line,
+            ),
         )
-    counts = con.execute(f'SELECT reason, count(*) FROM "{vt}" GROUP BY reason').fetchall()
-    by_reason = {r: int(n) for r, n in counts if r is not None}
+    counts = w.execute(vt.group_by("reason").aggregate(n=vt.count()))
+    by_reason = {r: int(n) for r, n in zip(counts["reason"], counts["n"], strict=True) if r}
     if res.rows_malformed:
         by_reason["malformed_row"] = res.rows_malformed
-    accepted = sum(int(n) for r, n in counts if r is None)
-    con.execute(f'DROP TABLE "{vt}"')
+    n_ok = int(counts.loc[counts["reason"].isna(), "n"].sum())
+    w.drop_temp(vname)
     return FileReport(
         str(res.path),
         "births",
         "loaded",
         res.rows_read,
-        accepted,
+        n_ok,
         sum(by_reason.values()),
         by_reason,
     )
 
 
-def _reference_rows(con: duckdb.DuckDBPyConnection, res: ReadResult, key: str) -> None:
-    nulls = con.execute(
-        f"SELECT min(_row) FROM \"{res.table}\" WHERE nullif(trim({key}), '') IS NULL"
-    ).fetchone()
-    if nulls and nulls[0] is not None:
-        raise InputFileError(str(res.path), f"row {nulls[0]}: {key} is blank")
-    dup = con.execute(
-        f'SELECT trim({key}) AS k FROM "{res.table}" GROUP BY k HAVING count(*) > 1 LIMIT 1'
-    ).fetchone()
-    if dup:
-        raise InputFileError(str(res.path), f"{key} is not unique (a code appears twice)")
+def _trim(s: ir.Value) -> ir.StringValue:
+    """Text without surrounding spaces (a blank value is NULL)."""
+    return parse.clean(s.cast("string"))
+
+
+def _reference_rows(w, res: ReadResult, key: str, codes: Sequence[str] = ()) -> ir.Table:
+    """The file's rows, trimmed, after the checks every reference file passes."""
+    t = w.table(res.table)
     if res.rows_malformed:
         raise InputFileError(
             str(res.path), f"{res.rows_malformed} line(s) do not match the header's columns"
         )
+    cols = [c for c in t.columns if c != "_row"]
+    trimmed = t.select("_row", **{c: _trim(t[c]) for c in cols})
+    blank = w.execute(trimmed.filter(trimmed[key].isnull()).aggregate(r=trimmed._row.min()))
+    if not pd.isna(blank["r"].iloc[0]):
+        raise InputFileError(str(res.path), f"row {int(blank['r'].iloc[0])}: {key} is blank")
+    dup = w.execute(
+        trimmed.group_by(trimmed[key])
+        .aggregate(n=trimmed.count())
+        .filter(lambda x: x.n > 1)
+        .count()
+    )
+    if int(dup) > 0:
+        raise InputFileError(str(res.path), f"{key} is not unique (a code appears twice)")
+    pattern = ODS_CODE.pattern
+    for col in codes:
+        bad = trimmed.filter(trimmed[col].notnull() & ~trimmed[col].re_search(pattern))
+        first = w.execute(bad.aggregate(r=bad._row.min()))["r"].iloc[0]
+        if not pd.isna(first):
+            raise InputFileError(
+                str(res.path),
+                f"row {int(first)}, column '{col}': expected an ODS-style code (letters and "
+                "digits only)",
+            )
+    return trimmed
 
 
-def _load_organisations(con: duckdb.DuckDBPyConnection, res: ReadResult) -> FileReport:
-    _reference_rows(con, res, "site_code")
-    cols = schema.ORGANISATION_COLUMNS
-    con.execute(
-        f'DELETE FROM organisations WHERE site_code IN (SELECT trim(site_code) FROM "{res.table}")'
+#: text read as "no value" in the optional organisation columns (as in births files)
+_NO_VALUE = ("NA", "NULL", "NONE", "NAN")
+
+
+def _load_organisations(w, res: ReadResult) -> FileReport:
+    cols = (*schema.ORGANISATION_COLUMNS, *schema.OPTIONAL_ORGANISATION_COLUMNS)
+    new = _reference_rows(w, res, "site_code", CODE_COLUMNS)
+    required = [c for c in schema.ORGANISATION_COLUMNS if c != "site_code"]
+    for col in required:
+        gap = w.execute(new.filter(new[col].isnull()).aggregate(r=new._row.min()))["r"].iloc[0]
+        if not pd.isna(gap):
+            raise InputFileError(str(res.path), f"row {int(gap)}: {col} is blank")
+    # the optional neonatal unit level: one of the MBRRACE-UK codes (any case) or blank
+    level = new.neonatal_unit_level.upper()
+    known = ibis.cases(
+        *[(level == code.upper(), ibis.literal(code)) for code in NEONATAL_UNIT_LEVELS],
+        else_=ibis.null("string"),
     )
-    con.execute(
-        f"INSERT INTO organisations SELECT {', '.join(f'trim({c})' for c in cols)} "
-        f'FROM "{res.table}"'
-    )
+    no_value = new.neonatal_unit_level.isnull() | level.isin(list(_NO_VALUE))
+    bad = new.filter(~no_value & known.isnull())
+    first = w.execute(bad.aggregate(r=bad._row.min()))["r"].iloc[0]
+    if not pd.isna(first):
+        raise InputFileError(
+            str(res.path),
+            f"row {int(first)}: neonatal_unit_level is not one of "
+            f"{', '.join(NEONATAL_UNIT_LEVELS)} or blank",
+        )
+    new = new.mutate(neonatal_unit_level=known)
+    old = w.table("organisations")
+    kept = old.filter(~old.site_code.isin(new.site_code))
+    w.replace("organisations", kept.select(*cols).union(new.select(*cols)))
     return FileReport(str(res.path), res.kind, "loaded", res.rows_read, res.rows_read, 0)
 
 
-def _load_imd(con: duckdb.DuckDBPyConnection, res: ReadResult) -> FileReport:
-    _reference_rows(con, res, "lsoa_code")
-    bad = con.execute(
-        f'SELECT min(_row) FROM "{res.table}" WHERE '
-        "NOT coalesce(regexp_matches(trim(imd_decile), '^([1-9]|10)$'), false)"
-    ).fetchone()
-    if bad and bad[0] is not None:
-        raise InputFileError(str(res.path), f"row {bad[0]}: imd_decile is not a whole number 1-10")
-    con.execute(
-        f'DELETE FROM imd_lookup WHERE lsoa_code IN (SELECT trim(lsoa_code) FROM "{res.table}")'
-    )
-    con.execute(
-        f"INSERT INTO imd_lookup SELECT trim(lsoa_code), CAST(trim(imd_decile) AS INTEGER) "
-        f'FROM "{res.table}"'
-    )
+def _load_imd(w, res: ReadResult) -> FileReport:
+    new = _reference_rows(w, res, "lsoa_code")
+    decile = parse.parse_int(new.imd_decile)
+    bad = new.filter(decile.isnull() | ~decile.between(1, 10))
+    first = w.execute(bad.aggregate(r=bad._row.min()))["r"].iloc[0]
+    if not pd.isna(first):
+        raise InputFileError(
+            str(res.path), f"row {int(first)}: imd_decile is not a whole number 1-10"
+        )
+    old = w.table("imd_lookup")
+    kept = old.filter(~old.lsoa_code.isin(new.lsoa_code))
+    fresh = new.select("lsoa_code", imd_decile=decile.cast("int32"))
+    w.replace("imd_lookup", kept.union(fresh))
     return FileReport(str(res.path), res.kind, "loaded", res.rows_read, res.rows_read, 0)

@@ -39,9 +39,11 @@ REASONS: tuple[Reason, ...] = (
     Reason("missing_birth_date", "birth_date is blank"),
     Reason("unparseable_birth_date", "birth_date is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
     Reason("birth_date_in_future", "birth_date is after the day of loading"),
+    Reason("birth_date_implausible", "birth_date is before 1950 (a mistyped year)"),
     Reason("invalid_outcome", "outcome is not live or still"),
     Reason("unparseable_death_date", "death_date is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
     Reason("death_before_birth", "death_date is before birth_date"),
+    Reason("death_date_in_future", "death_date is after the day of loading"),
     Reason("unknown_ethnic_code", "ethnic_category is not an NHS code A-S, Z or 99"),
     *(
         r

@@ -15,43 +15,26 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from matequity.engine import tables
 from matequity.ingest import parse
 from matequity.ingest.reasons import INTEGER_FIELD_REASONS, REASON_CODES
 from matequity.model import schema
 from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS
 
 #: typed columns of an accepted row, in store order
-TYPED_COLUMNS: dict[str, str] = {
-    "baby_id": "string",
-    "delivery_id": "string",
-    "mother_id": "string",
-    "site_code": "string",
-    "birth_date": "date",
-    "gestation_days": "int32",
-    "outcome": "string",
-    "termination": "boolean",
-    "death_date": "date",
-    "birthweight_g": "int32",
-    "sex": "string",
-    "babies_in_delivery": "int32",
-    "ethnic_category": "string",
-    "imd_decile": "int32",
-    "lsoa_code": "string",
-    "mother_age": "int32",
-    "previous_births": "int32",
-    "booking_gestation_days": "int32",
-    "maternal_death": "boolean",
-    "severe_maternal_morbidity": "boolean",
-}
+TYPED_COLUMNS: dict[str, str] = tables.TYPED_COLUMNS
+
+#: a birth before this day is implausible in a maternity extract (MSDS began in
+#: 2015, HES maternity in 1989): a mistyped year such as 1850 for 1985
+EARLIEST_BIRTH_DATE = dt.date(1950, 1, 1)
 
 RAW_SCHEMA = ibis.schema({**{c: "string" for c in schema.BIRTH_FIELD_NAMES}, "_row": "int64"})
 
 
 def clean_raw(raw: ir.Table) -> ir.Table:
-    """Trim every contract column and turn blank tokens into NULL."""
-    return raw.select(
-        "_row", **{c: parse.clean(raw[c].cast("string")) for c in schema.BIRTH_FIELD_NAMES}
-    )
+    """Trim every text column and turn blank tokens into NULL (typed columns of a
+    Parquet file are kept as they are)."""
+    return raw.select("_row", **{c: parse.clean(raw[c]) for c in schema.BIRTH_FIELD_NAMES})
 
 
 def validate(
@@ -63,13 +46,19 @@ def validate(
     """Typed values plus ``reason``/``reasons`` for every row of ``raw``."""
     c = clean_raw(raw)
     cols = list(schema.BIRTH_FIELD_NAMES)
-    c = c.mutate(_n_id=c._row.count().over(ibis.window(group_by=c.baby_id)))
-    # exact-repeat detection needs windows over every column: only for the (rare)
-    # rows whose baby_id is shared, then joined back
-    d = c.filter(c._n_id > 1)
+    # a shared baby_id is rare: count rows per identifier with one aggregate, and
+    # look for exact repeats (windows over every column) only among those rows
+    # (rows without a baby_id are quarantined for that, whatever else they repeat)
+    ided = c.filter(c.baby_id.notnull())
+    shared = (
+        ided.group_by(_k=ided.baby_id).aggregate(_n_id=ided.count()).filter(lambda t: t._n_id > 1)
+    )
+    d = c.join(shared, c.baby_id == shared._k)
+    whole = ibis.window(group_by=[d[k] for k in cols])
     d = d.select(
         _drow=d._row,
-        _n_exact=d._row.count().over(ibis.window(group_by=[d[k] for k in cols])),
+        _n_id=d._n_id,
+        _n_exact=d._row.count().over(whole),
         _rn_exact=ibis.row_number().over(
             ibis.window(group_by=[d[k] for k in cols], order_by=d._row)
         ),
@@ -102,7 +91,7 @@ def validate(
     cond: dict[str, ir.BooleanValue] = {
         "missing_baby_id": t.baby_id.isnull(),
         "duplicate_baby_id": t._n_exact.notnull() & (t._n_id > t._n_exact),
-        "duplicate_row": (t._n_id == t._n_exact) & (t._rn_exact > 0),
+        "duplicate_row": t._n_exact.notnull() & (t._n_id == t._n_exact) & (t._rn_exact > 0),
         "baby_id_already_loaded": t.baby_id.isin(loaded_ids),
         "missing_delivery_id": t.delivery_id.isnull(),
         "missing_mother_id": t.mother_id.isnull(),
@@ -111,16 +100,18 @@ def validate(
         "missing_birth_date": t.birth_date.isnull(),
         "unparseable_birth_date": t.birth_date.notnull() & p("birth_date").isnull(),
         "birth_date_in_future": p("birth_date") > ibis.literal(load_date),
+        "birth_date_implausible": p("birth_date") < ibis.literal(EARLIEST_BIRTH_DATE),
         "invalid_outcome": p("outcome").isnull(),
         "unparseable_death_date": t.death_date.notnull() & p("death_date").isnull(),
         "death_before_birth": p("death_date") < p("birth_date"),
+        "death_date_in_future": p("death_date") > ibis.literal(load_date),
         "unknown_ethnic_code": t.ethnic_category.notnull()
-        & ~p("ethnic_category").isin(list(ETHNIC_CATEGORY_LABELS)),
+        & ~parse.one_of(p("ethnic_category"), tuple(ETHNIC_CATEGORY_LABELS)),
         "invalid_termination": t.termination.notnull() & p("termination").isnull(),
         "invalid_maternal_death": t.maternal_death.notnull() & p("maternal_death").isnull(),
         "invalid_severe_maternal_morbidity": t.severe_maternal_morbidity.notnull()
         & p("severe_maternal_morbidity").isnull(),
-        "invalid_sex": ~parse.sex_is_valid(t.sex),
+        "invalid_sex": t.sex.notnull() & p("sex").isnull(),
     }
     for short, col, _rng in INTEGER_FIELD_REASONS:
         f = schema.field(col)
@@ -128,7 +119,7 @@ def validate(
         cond[f"invalid_{short}"] = t[col].notnull() & v.isnull()
         in_range = v.between(f.valid_min, f.valid_max)
         if f.not_known_values:
-            in_range = in_range | v.isin(list(f.not_known_values))
+            in_range = in_range | parse.one_of(v, f.not_known_values)
         cond[f"{short}_out_of_range"] = v.notnull() & ~in_range
 
     ordered = [(code, cond[code]) for code in REASON_CODES if code in cond]
@@ -137,18 +128,20 @@ def validate(
     reason = ibis.cases(
         *[(e, ibis.literal(code)) for code, e in ordered], else_=ibis.null("string")
     )
-    reasons = ibis.literal("")
+    every = ibis.literal("")
     for code, e in ordered:
-        reasons = reasons + ibis.cases((e, ibis.literal(code + ";")), else_=ibis.literal(""))
+        every = every + ibis.cases((e, ibis.literal(code + ";")), else_=ibis.literal(""))
+    # every reason is spelled out only for the rows that failed a check
+    reasons = ibis.cases((reason.notnull(), every.re_replace(";$", "")), else_=ibis.null("string"))
 
     # 9999 g (birthweight) and X (sex) are MSDS "not known" codes: the store keeps
     # them so that data-quality reports can count defaults; derive.py reads them
     # as unknown
     out = {**{k: p(k) for k in typed}, **{k: p(k) for k in ints}}
     t = t.mutate(
-        **{f"_out_{k}": out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
+        **{f"_out_{k}": _typed(out[k], TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
         reason=reason,
-        reasons=reasons.re_replace(";$", ""),
+        reasons=reasons,
     )
     # raw text is kept only for quarantined rows (accepted rows are in the typed columns)
     return t.select(
@@ -157,10 +150,28 @@ def validate(
         reason=t.reason,
         reasons=t.reasons,
         **{
-            f"raw_{k}": ibis.cases((t.reason.notnull(), t[k]), else_=ibis.null("string"))
+            f"raw_{k}": ibis.cases((t.reason.notnull(), _text(t[k])), else_=ibis.null("string"))
             for k in cols
         },
     )
+
+
+def _typed(v: ir.Value, to: str) -> ir.Value:
+    """``v`` as the store's type; a whole number too large for it (a typed Parquet
+    value, quarantined as out of range) is NULL rather than an overflow."""
+    if to == "int32":
+        fits = v.between(-(2**31), 2**31 - 1)
+        return ibis.cases((fits, v.cast("int32")), else_=ibis.null("int32"))
+    return v.cast(to)
+
+
+def _text(v: ir.Value) -> ir.StringValue:
+    """A value as the text a quarantined row keeps (typed Parquet values too)."""
+    if v.type().is_string():
+        return v
+    if v.type().is_boolean():
+        return ibis.cases((v, ibis.literal("true")), else_=ibis.literal("false"))
+    return v.cast("string")
 
 
 #: for each column parsed to a type: the reason code of a value that does not parse

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.quality.rollup import roll_up
 from matequity.stats.missing_bounds import UNRECORDED
 
@@ -19,14 +18,10 @@ COLUMNS = ("dimension", "by", "org_level", "org_code", "category", "known", "tot
 
 
 def site_cells(engine: Engine, grouping: str = "msds") -> pd.DataFrame:
-    b = derive.babies_derived(
-        engine.table("babies"),
-        engine.table("organisations"),
-        engine.table("imd_lookup"),
-        grouping=grouping,
-    )
-    agg = b.group_by("site_code", "ethnic_group", "imd_quintile").aggregate(babies=b.count())
-    return engine.execute(agg)
+    b = engine.table("babies_derived")
+    eth = b.ethnic_group_ons if grouping == "ons" else b.ethnic_group
+    agg = b.group_by("site_code", "imd_quintile", ethnic_group=eth).aggregate(babies=b.count())
+    return engine.execute(agg)[["site_code", "ethnic_group", "imd_quintile", "babies"]]
 
 
 def completeness(cells: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.ingest import parse
 from matequity.model import schema
 from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS

@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.ingest import parse
 from matequity.model.definitions import DEFINITIONS
 from matequity.model.ethnicity import ETHNIC_CATEGORY_LABELS
@@ -88,7 +88,7 @@ def mis_ethnicity(engine: Engine) -> MisResult:
     ]
     b = engine.table("babies")
     rows = b.select(*cols).cast({"gestation_days": "int64", "booking_gestation_days": "int64"})
-    if "quarantine" in engine.backend.list_tables():
+    if engine.has_table("quarantine"):
         rows = rows.union(_quarantined_ethnicity(engine.table("quarantine")).select(*cols))
     women = _women(rows)
     orgs = engine.table("organisations").select("site_code", "trust_code")

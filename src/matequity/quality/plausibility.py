@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.ingest import parse
 from matequity.model.definitions import DEFINITIONS
 from matequity.quality import birthweight_reference as bwref

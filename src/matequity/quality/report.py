@@ -26,11 +26,10 @@ import numpy as np
 import pandas as pd
 
 from matequity.counts.compute import count_table
-from matequity.counts.table import write_counts
 from matequity.disclosure.columns import release_columns
 from matequity.disclosure.policy import Policy
 from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.ingest import parse
 from matequity.measures.catalogue import MEASURES
 from matequity.model import deprivation, ethnicity
@@ -41,6 +40,7 @@ from matequity.quality.mis import mis_ethnicity
 from matequity.quality.plausibility import plausibility
 from matequity.quality.rollup import roll_up
 from matequity.stats.missing_bounds import bounds
+from matequity.tablefiles import write_counts
 
 FILES = (
     "field_quality.csv",

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from matequity.engine import derive
+from matequity import vocabulary as vocab
 
 #: output order of organisation levels
-ORG_LEVELS: tuple[str, ...] = ("site", "trust", "lmns", "region", "england")
+ORG_LEVELS: tuple[str, ...] = vocab.LEVELS_UP
 
 
 def roll_up(
@@ -33,9 +33,9 @@ def roll_up(
     keys, values = list(keys), list(values)
     out = []
     for level in ORG_LEVELS:
-        code_col = derive.LEVELS[level][0]
+        code_col = vocab.LEVEL[level].code_column
         if code_col is None:
-            part = df.assign(org_code=derive.ENGLAND_CODE)
+            part = df.assign(org_code=vocab.ENGLAND_CODE)
         else:
             part = df[df[code_col].notna()].assign(org_code=lambda d, c=code_col: d[c])
         agg = part.groupby(["org_code", *keys], as_index=False, dropna=False)[values].sum()

@@ -33,8 +33,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from matequity.engine import derive
-from matequity.engine.backend import Engine
+from matequity.engine.base import Engine
 from matequity.signals.thresholds import moss_thresholds
 
 PRIOR_BIRTHS = 2000.0
@@ -42,9 +41,7 @@ CELLS = ("ethnic_group", "imd_quintile", "age_band", "multiple")
 
 
 def _babies(engine: Engine):
-    b = derive.babies_derived(
-        engine.table("babies"), engine.table("organisations"), engine.table("imd_lookup")
-    )
+    b = engine.table("babies_derived")
     b = b.filter(b.term_birth == 1)
     return b.mutate(multiple=(b.babies_in_delivery.fill_null(1) > 1).cast("int64"))
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matequity.engine.backend import duckdb_engine
+from matequity import engine as engines
 from matequity.ingest.load import ingest
 from matequity.signals import bernoulli
 from matequity.signals.from_store import monthly_events
@@ -131,7 +131,7 @@ def evaluate(
         paths = synth_write.write(res, folder / "data", years, seed, scale)
         step("ingesting")
         ingest(folder / "s.duckdb", [paths["organisations"], paths["imd_lookup"], paths["births"]])
-        engine = duckdb_engine(folder / "s.duckdb")
+        engine = engines.open("duckdb", folder / "s.duckdb")
         step("MOSS")
         monthly = monthly_events(engine)
         charts = {"moss": moss(monthly)}
@@ -141,6 +141,6 @@ def evaluate(
         daily = bernoulli.daily_weights(engine, rates, 2.0)
         daily = daily[daily["date"].dt.year > ref[1]]
         charts["bernoulli_risk_adjusted"] = bernoulli.chart(daily, 2.0)
-        engine.backend.disconnect()
+        engine.close()
     step("scoring against the injected episodes")
     return score(charts, res.episodes, monthly)

@@ -10,7 +10,8 @@ Brook & Evans (1972) is exact. The rule, reproduced with its quirk:
   0.115);
 * the first d with error < 0.01 is taken and k is kept unchanged;
 * otherwise the d with the smallest error is taken (the first on ties) and k is
-  moved onto the grid: k = round(k d) / d.
+  moved onto the grid: k = INT(k d + 0.5) / d (Fortran ``INT`` truncates, so a
+  half rounds up).
 """
 
 from __future__ import annotations
@@ -44,5 +45,5 @@ def rationalise(k: float) -> Grid:
         if e < TOLERANCE:
             return Grid(k, d, round(k * d))
     best = min(range(MAX_DENOMINATOR), key=lambda i: errors[i]) + 1
-    steps = round(k * best)
+    steps = math.floor(k * best + 0.5)
     return Grid(steps / best, best, steps)

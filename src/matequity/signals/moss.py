@@ -1,24 +1,18 @@
 """The MOSS chart: a zero-start Poisson CUSUM of term stillbirths and term
 neonatal deaths per site of birth and month of birth (NHS England, Maternity
 Outcomes Signal System SOP, annexes 3 and 4; the published analysis code
-nhsengland/Maternity-MOSS, ``Functions.R`` after the CUSUMdesign 1.1.8 change).
+nhsengland/Maternity-MOSS, ``MOSS Calculations.r`` and ``Functions.R``).
 
 Expected count per site and calendar year Y: mu0 = reference rate x the site's
 mean monthly term births in Y-1. The reference rate is England's events / term
-births over Y-3..Y-1 (or a user's rate, national or per site). Thresholds per
-site-year from :func:`matequity.signals.thresholds.moss_thresholds`.
+births over Y-3..Y-1 (MOSS v1), a per-site table (MOSS since February 2026; see
+:mod:`matequity.signals.reference_rates`), or a user's rate, national or per
+site. Thresholds per site-year from
+:func:`matequity.signals.thresholds.moss_thresholds`; the path, resets and
+levels from :func:`matequity.signals.moss_path.run_chart`, whose
+``year_change`` chooses how the statistic crosses a change of year (``carry``,
+MOSS's repository; ``regrid``, a later version that snaps it onto the new grid).
 
-Recursion per site, months in order, months without events filled with 0::
-
-    S_0 = 0
-    when the grid denominator d changes (a new year): S = round(S d) / d
-    reset_t = round(S_{t-1} d) >= round(h2_t d)          # last month signalled red
-    S_t = max(0, X_t - k)            if reset_t
-          max(0, S_{t-1} + X_t - k)  otherwise            (reported to 6 dp)
-    level 2 if round(S_t d) >= round(h2 d); else level 1 if X_t > 0 and
-    round(S_t d) >= round(h1 d); else 0
-
-Comparisons are on the grid (integers), as MOSS does since CUSUMdesign 1.1.8.
 Works on a monthly count table; never on records.
 """
 
@@ -30,10 +24,14 @@ import numpy as np
 import pandas as pd
 
 from matequity.errors import UserError
+from matequity.signals import reference_rates as refs
+from matequity.signals.moss_path import YEAR_CHANGES, YearChange, run_chart
 from matequity.signals.thresholds import moss_thresholds
 
+__all__ = ["complete_months", "expected_counts", "moss", "run_chart", "signal_summary"]
+
 OUTPUT = ("site_code", "month", "events", "expected", "k", "h1", "h2", "cusum", "level", "reset")
-REFERENCE_YEARS = 3
+REFERENCE_YEARS = refs.REFERENCE_YEARS
 
 
 def _month_index(m: pd.Series) -> pd.PeriodIndex:
@@ -59,22 +57,23 @@ def complete_months(df: pd.DataFrame, value_cols: Iterable[str]) -> pd.DataFrame
 
 
 def reference_rates(monthly: pd.DataFrame) -> dict[int, float]:
-    """England's rate for each event year Y: events / births over Y-3..Y-1,
-    from a table covering every site (the national picture)."""
-    y = monthly["_p"].dt.year
-    per_year = monthly.assign(_y=y).groupby("_y")[["events", "births"]].sum()
-    rates = {}
-    for year in sorted(per_year.index):
-        window = [year - i for i in range(1, REFERENCE_YEARS + 1)]
-        if all(w in per_year.index for w in window):
-            e, b = per_year.loc[window, "events"].sum(), per_year.loc[window, "births"].sum()
-            if b > 0:
-                rates[year] = e / b
-    return rates
+    """England's rate for each event year (see :func:`reference_rates.england_rates`)."""
+    return refs.england_rates(monthly)
 
 
-def expected_counts(monthly: pd.DataFrame, reference_rate: float | None = None) -> pd.Series:
-    """mu0 per row: rate x the site's mean monthly births in the previous year."""
+def expected_counts(
+    monthly: pd.DataFrame,
+    reference_rate: float | None = None,
+    site_rates: pd.DataFrame | None = None,
+    source: str = "reference rates",
+) -> pd.Series:
+    """mu0 per row: rate x the site's mean monthly births in the previous year.
+
+    The rate is, in order: ``reference_rate`` (one national rate); ``site_rates``
+    (``site_code, year, ref_rate`` checked by
+    :func:`matequity.signals.reference_rates.site_rates`: every site-year with
+    a previous year of births must have one); a ``reference_rate`` column of the
+    table; else England's rate over the three previous years."""
     y = monthly["_p"].dt.year
     births = monthly.assign(_y=y).groupby(["site_code", "_y"])["births"].sum() / 12.0
     prev = pd.Series(
@@ -83,6 +82,11 @@ def expected_counts(monthly: pd.DataFrame, reference_rate: float | None = None) 
     )
     if reference_rate is not None:
         rate = pd.Series(float(reference_rate), index=monthly.index)
+    elif site_rates is not None:
+        rate = pd.Series(np.nan, index=monthly.index)
+        needed = prev.notna()
+        keys = pd.DataFrame({"site_code": monthly["site_code"], "year": y})[needed]
+        rate[needed] = refs.rates_for(site_rates, keys, source)
     elif "reference_rate" in monthly.columns and monthly["reference_rate"].notna().any():
         # a user's rate, national or per site: the value given for the site-year
         per = monthly.assign(_y=y).groupby(["site_code", "_y"])["reference_rate"].max()
@@ -91,53 +95,34 @@ def expected_counts(monthly: pd.DataFrame, reference_rate: float | None = None) 
             index=monthly.index,
         )
     else:
-        rates = reference_rates(monthly)
+        rates = refs.england_rates(monthly)
         rate = y.map(rates).astype(float)
     return rate * prev
 
 
-def run_chart(
-    events: np.ndarray,
-    k: np.ndarray,
-    d: np.ndarray,
-    h1: np.ndarray,
-    h2: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cusum, level, reset) for one site's months in order (NaN k: no chart)."""
-    n = len(events)
-    s_out = np.full(n, np.nan)
-    level = np.zeros(n, dtype="int64")
-    reset = np.zeros(n, dtype=bool)
-    s_prev: float | None = None
-    d_prev: int | None = None
-    for t in range(n):
-        if np.isnan(k[t]):
-            continue
-        dt_ = int(d[t])
-        x = float(events[t])
-        if s_prev is None:
-            s = max(0.0, x - k[t])
-        else:
-            if d_prev is not None and dt_ != d_prev:
-                s_prev = round(s_prev * dt_) / dt_
-            reset[t] = round(s_prev * dt_) >= round(h2[t] * dt_)
-            s = max(0.0, x - k[t]) if reset[t] else max(0.0, s_prev + x - k[t])
-        steps = round(s * dt_)
-        if steps >= round(h2[t] * dt_):
-            level[t] = 2
-        elif x > 0 and steps >= round(h1[t] * dt_):
-            level[t] = 1
-        s_out[t], s_prev, d_prev = round(s, 6), s, dt_
-    return s_out, level, reset
-
-
-def moss(table: pd.DataFrame, reference_rate: float | None = None) -> pd.DataFrame:
+def moss(
+    table: pd.DataFrame,
+    reference_rate: float | None = None,
+    *,
+    site_rates: pd.DataFrame | None = None,
+    year_change: YearChange = "carry",
+    rates_source: str = "reference rates",
+) -> pd.DataFrame:
     """The MOSS chart for every site in a monthly table.
 
     ``table``: ``site_code, month, events`` and either ``expected`` or ``births``
     (term births; optionally ``reference_rate``). Months without a row count as 0
-    events (and 0 births).
+    events (and 0 births). ``site_rates``: a per-site reference-rate table
+    (``site_code, year, ref_rate``; MOSS since February 2026), named
+    ``rates_source`` in errors. ``year_change``: ``carry`` (MOSS's repository,
+    the default) or ``regrid`` (see :mod:`matequity.signals.moss_path`).
     """
+    if year_change not in YEAR_CHANGES:
+        raise UserError(f"year change {year_change!r}: expected {' or '.join(YEAR_CHANGES)}")
+    if reference_rate is not None and site_rates is not None:
+        raise UserError("give one national reference rate or a table of rates by site, not both")
+    if reference_rate is not None and not (0.0 < reference_rate < 1.0):
+        raise UserError("the reference rate must be strictly between 0 and 1 (events per birth)")
     need = {"site_code", "month", "events"}
     missing = need - set(table.columns)
     if missing:
@@ -145,6 +130,27 @@ def moss(table: pd.DataFrame, reference_rate: float | None = None) -> pd.DataFra
     has_expected = "expected" in table.columns
     if not has_expected and "births" not in table.columns:
         raise UserError("give either an 'expected' column or 'births' (with a reference rate)")
+    if table.empty:
+        raise UserError("the monthly table has a header but no rows")
+    if not has_expected:
+        over = (
+            pd.to_numeric(table["events"], errors="coerce")
+            > pd.to_numeric(table["births"], errors="coerce")
+        ).to_numpy()
+        if over.any():
+            row = int(over.nonzero()[0][0]) + 1
+            raise UserError(f"row {row}: more events than births (events are among births)")
+    if site_rates is not None:
+        if has_expected:
+            raise UserError(
+                "the table gives 'expected' counts: a table of reference rates cannot be used"
+            )
+        if "reference_rate" in table.columns:
+            raise UserError(
+                "the table has a 'reference_rate' column and a table of rates by site was given: "
+                "use one"
+            )
+        site_rates = refs.site_rates(site_rates, rates_source)
     values = ["events"] + (
         ["expected"]
         if has_expected
@@ -165,7 +171,7 @@ def moss(table: pd.DataFrame, reference_rate: float | None = None) -> pd.DataFra
         )
     else:
         monthly["births"] = monthly["births"].fillna(0)
-        mu = expected_counts(monthly, reference_rate)
+        mu = expected_counts(monthly, reference_rate, site_rates, rates_source)
     monthly["expected"] = mu
     designs = {e: moss_thresholds(e) for e in sorted(set(mu.dropna())) if round(e, 2) > 0}
     for col in ("k", "d", "h1", "h2"):
@@ -179,6 +185,7 @@ def moss(table: pd.DataFrame, reference_rate: float | None = None) -> pd.DataFra
             part["d"].to_numpy(float),
             part["h1"].to_numpy(float),
             part["h2"].to_numpy(float),
+            year_change,
         )
         part["cusum"], part["level"], part["reset"] = s, lv, rs
         part.loc[part["k"].isna(), "level"] = pd.NA

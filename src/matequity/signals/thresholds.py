@@ -85,7 +85,9 @@ class MossThresholds:
 
 
 def _round_to(x: float, step: float) -> float:
-    return round(round(x / step) * step, 10)
+    """As MOSS's R code: ``round(x / step, 0) * step`` (both round halves to even;
+    the product is left as the floating-point value R has, e.g. 72 * 0.01)."""
+    return round(x / step) * step
 
 
 def _cascade(mu0: float, k0: float, target: float) -> tuple[Design, float]:

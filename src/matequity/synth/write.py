@@ -17,7 +17,14 @@ IMD_LOOKUP_FILE = "lsoa_imd_lookup.csv"
 TRUTH_DIR = "ground_truth"
 
 
-def write(result: SynthResult, out: Path, years: range, seed: int, scale: float) -> dict[str, Path]:
+def write(
+    result: SynthResult,
+    out: Path,
+    years: range,
+    seed: int,
+    scale: float,
+    experience: bool = True,
+) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     truth = out / TRUTH_DIR
     truth.mkdir(exist_ok=True)
@@ -52,5 +59,12 @@ def write(result: SynthResult, out: Path, years: range, seed: int, scale: float)
         },
         "synthetic": True,
     }
+    if experience:
+        # staff and families' experience and the community profile (issue 18)
+        from matequity.synth.experience import write_experience
+
+        more = write_experience(result.births, result.organisations, out, years, seed)
+        paths.update(more)
+        manifest["experience"] = {k: str(v.relative_to(out)) for k, v in more.items()}
     paths["manifest"].write_text(json.dumps(manifest, indent=2, default=str))
     return paths

@@ -119,3 +119,23 @@ def funnel_chart(
         text,
         alt.layer(*layers).properties(width=600, height=300, title=title),
     )
+
+
+def population_label(per: str) -> str:
+    """'per 1,000 total births' -> 'Total births'; '% of term live births' -> 'Term live births'."""
+    text = per.split(" of ", 1)[1] if per.startswith("%") else per.split(" ", 2)[2]
+    return text[:1].upper() + text[1:]
+
+
+def funnel_of(f, measure, unit_label: str = "organisations") -> ChartSpec:
+    """The chart of an analysis's :class:`~matequity.analyses.funnel.Funnel` of ``measure``."""
+    return funnel_chart(
+        f.points,
+        f.limits,
+        f"{measure.title}: {unit_label} compared",
+        f"{measure.title} ({measure.per})",
+        population_label(measure.per),
+        f.method,
+        f.highlight,
+        unit_label,
+    )

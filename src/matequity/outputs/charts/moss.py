@@ -1,16 +1,29 @@
 """MOSS charts: the CUSUM with amber and red thresholds per year, level dots and
-reset markers (NHS England MOSS SOP annex 3), and the excess-events chart."""
+reset markers (NHS England MOSS SOP annex 3), and the excess-events chart; both
+take dated annotations (:mod:`matequity.outputs.charts.annotations`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
+from matequity.outputs.charts import annotations as notes
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
 
-def cusum_chart(chart: pd.DataFrame, site: str) -> ChartSpec:
+def _marks(annotations: Sequence[notes.Annotation], dates: pd.Series, monthly: bool):
+    if not len(dates):
+        return ()
+    end = dates.max() + (pd.offsets.MonthEnd(1) if monthly else pd.Timedelta(0))
+    return notes.within(annotations, dates.min().date(), end.date())
+
+
+def cusum_chart(
+    chart: pd.DataFrame, site: str, annotations: Sequence[notes.Annotation] = ()
+) -> ChartSpec:
     d = chart[(chart["site_code"] == site) & chart["level"].notna()].copy()
     d["date"] = pd.PeriodIndex(d["month"], freq="M").start_time
     d["signal"] = d["level"].astype(int).map({0: "none", 1: "level 1 (amber)", 2: "level 2 (red)"})
@@ -49,20 +62,25 @@ def cusum_chart(chart: pd.DataFrame, site: str) -> ChartSpec:
             .mark_rule(color="#000", strokeDash=[2, 2])
             .encode(x="date:T")
         )
+    marks = _marks(annotations, d["date"], monthly=True)
+    layers += notes.layers(marks)
     n1, n2 = int((d["level"] == 1).sum()), int((d["level"] == 2).sum())
     text = (
         f"MOSS CUSUM chart for site {site}, {d['month'].min()} to {d['month'].max()}: the "
         f"CUSUM statistic by month of birth with the amber (level 1) and red (level 2) "
         f"thresholds for each year; {n1} amber and {n2} red signal months; dashed vertical "
-        "lines mark resets after a red signal."
+        "lines mark resets after a red signal." + notes.describe(marks)
     )
     c = alt.layer(*layers).properties(width=640, height=220, title=f"MOSS: {site}")
     return ChartSpec(f"moss_{site}", f"MOSS CUSUM: {site}", text, c)
 
 
-def excess_chart(excess: pd.DataFrame, site: str) -> ChartSpec:
+def excess_chart(
+    excess: pd.DataFrame, site: str, annotations: Sequence[notes.Annotation] = ()
+) -> ChartSpec:
     d = excess[excess["site_code"] == site].copy()
     d["date"] = pd.to_datetime(d["date"])
+    marks = _marks(annotations, d["date"], monthly=False)
     c = (
         alt.Chart(d)
         .mark_line(color=palette.CATEGORICAL[0])
@@ -78,6 +96,7 @@ def excess_chart(excess: pd.DataFrame, site: str) -> ChartSpec:
     text = (
         f"Excess-events chart for site {site}: cumulative observed minus expected term deaths "
         f"since the start of the period, ending at {last:.1f}; above zero means more events "
-        "than the national reference rate predicts."
+        "than the national reference rate predicts." + notes.describe(marks)
     )
-    return ChartSpec(f"excess_{site}", f"Excess events: {site}", text, c + zero)
+    drawn = alt.layer(c, zero, *notes.layers(marks)) if marks else c + zero
+    return ChartSpec(f"excess_{site}", f"Excess events: {site}", text, drawn)

@@ -25,6 +25,27 @@ def embed_bundle() -> str:
     return vlc.javascript_bundle()
 
 
+#: characters that could end or break a <script> block (or a JS string) when a
+#: spec's text (an organisation's name) holds them: written as JSON escapes
+SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside ``<script>`` (as the OWASP cheat sheet and Django's
+    ``json_script`` escape it): ``<``, ``>``, ``&`` and the line separators
+    U+2028/U+2029 as ``\\uXXXX``, so that ``</script>`` or ``<!--`` in a name can
+    neither end the block nor start a comment in it."""
+    text = json.dumps(value)
+    for ch, esc in SCRIPT_ESCAPES.items():
+        text = text.replace(ch, esc)
+    return text
+
+
 def spec_json(c: ChartSpec) -> str:
-    # safe inside <script>: no closing tag can appear
-    return json.dumps(c.spec()).replace("</", "<\\/")
+    return script_json(c.spec())

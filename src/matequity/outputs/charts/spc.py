@@ -2,13 +2,18 @@
 limits and target in the NHS colours, with the variation and assurance icons
 beside it (NHS England "Making Data Count" icons as NHSRplotthedots draws them:
 a coloured disc with H or L for a high or low special cause, P/F/? for
-assurance)."""
+assurance). The centre line is the chart's own (the mean; the g-chart's
+median), limit lines break at a rebase, and dated annotations are drawn as
+labelled vertical rules."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
+from matequity.outputs.charts import annotations as notes
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -59,17 +64,24 @@ def icons(variation: str, assurance: str | None) -> alt.Chart:
 
 
 def spc_chart(
-    points: pd.DataFrame, title: str, y_title: str, target: float | None = None
+    points: pd.DataFrame,
+    title: str,
+    y_title: str,
+    target: float | None = None,
+    annotations: Sequence[notes.Annotation] = (),
+    x_title: str = "Month",
 ) -> ChartSpec:
     d = points.copy()
     d["date"] = pd.to_datetime(d["date"])
-    base = alt.Chart(d).encode(x=alt.X("date:T", title="Month"))
+    centre = "centre" if "centre" in d.columns else "mean"
+    group = {"detail": "rebase_group:N"} if "rebase_group" in d.columns else {}
+    base = alt.Chart(d).encode(x=alt.X("date:T", title=x_title))
     types = list(palette.SPC)[:5]
     layers = [
         base.mark_line(color="#7f7f7f").encode(y=alt.Y("value:Q", title=y_title)),
-        base.mark_line(color=palette.SPC["mean"]).encode(y="mean:Q"),
-        base.mark_line(strokeDash=[5, 3], color="#7f7f7f").encode(y="lpl:Q"),
-        base.mark_line(strokeDash=[5, 3], color="#7f7f7f").encode(y="upl:Q"),
+        base.mark_line(color=palette.SPC["mean"]).encode(y=f"{centre}:Q", **group),
+        base.mark_line(strokeDash=[5, 3], color="#7f7f7f").encode(y="lpl:Q", **group),
+        base.mark_line(strokeDash=[5, 3], color="#7f7f7f").encode(y="upl:Q", **group),
         base.mark_circle(size=60).encode(
             y="value:Q",
             color=alt.Color(
@@ -87,14 +99,20 @@ def spc_chart(
             .mark_rule(color=palette.SPC["target"])
             .encode(y="t:Q")
         )
+    marks = (
+        notes.within(annotations, d["date"].min().date(), d["date"].max().date()) if len(d) else ()
+    )
+    layers += notes.layers(marks)
     v = d["variation_type"].iloc[-1] if len(d) else "n/a"
     a = d["assurance_type"].iloc[-1] if len(d) and "assurance_type" in d else None
     a = a if isinstance(a, str) else None
     text = (
-        f"Statistical process control chart of {y_title} by month with mean and process "
+        f"Statistical process control chart of {y_title} by {x_title.lower()} with "
+        f"{'mean' if centre == 'mean' else 'centre line'} and process "
         f"limits; variation: {VARIATION_ICONS[v][2] if v in VARIATION_ICONS else v}"
         + (f"; assurance: {ASSURANCE_ICONS[a][2]} the target" if a else "")
         + "."
+        + notes.describe(marks)
     )
     main = alt.layer(*layers).properties(width=600, height=200)
     chart = alt.hconcat(main, icons(v, a)) if len(d) else main

@@ -1,11 +1,15 @@
-"""Trends per group by year against the national ambition, and the deprivation
-gradient by IMD decile with the slope-index line."""
+"""Trends per group by year against the national ambition (with dated
+annotations at their year), and the deprivation gradient by IMD decile with the
+slope-index line."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
+from matequity.outputs.charts import annotations as notes
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -20,8 +24,10 @@ def trend_chart(
     order: list[str],
     ambition: float | None = None,
     ambition_year: int | None = None,
+    annotations: Sequence[notes.Annotation] = (),
 ) -> ChartSpec:
-    """``rates``: period (year), ``by``, value (NaN = withheld)."""
+    """``rates``: period (year), ``by``, value (NaN = withheld). Annotations are
+    drawn at their year (the axis is by year) when the year is on the chart."""
     d = rates[rates["value"].notna()].copy()
     d["year"] = d["period"].astype(int)
     lines = (
@@ -57,7 +63,16 @@ def trend_chart(
         latest = f"; in {d['year'].max()}: " + ", ".join(
             f"{r[by]} {r['value']:.1f}" for _, r in last.iterrows()
         )
-    text = f"{title}: rate ({unit}) by year of birth for each group" + latest + "." + text_amb
+    years = set(d["year"])
+    marks = tuple(a for a in annotations if a.date.year in years)
+    layers += notes.layers(marks, field="year", as_year=True)
+    text = (
+        f"{title}: rate ({unit}) by year of birth for each group"
+        + latest
+        + "."
+        + text_amb
+        + notes.describe(marks)
+    )
     return ChartSpec(
         f"trend_{title}",
         title,

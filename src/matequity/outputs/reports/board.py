@@ -1,153 +1,38 @@
-"""The trust board safety report: for each site of the trust, the MOSS CUSUM and
-excess-events charts, the signal register with due dates and status, and Making
-Data Count SPC charts of key measures.
+"""The trust board safety analysis as a report: for each site of the trust the
+MOSS CUSUM and excess-events charts, the signal register with due dates and
+status, and Making Data Count SPC charts of the board's measures.
 
-Everything shown comes from the API (signals, spc, counts, rates, disclosure);
-this module arranges the results into a :class:`Report`.
-
-Disclosure: SPC points are rates released under the policy (withheld where the
-month's numerator is under the policy's minimum; the limits are computed on the
-full series). The MOSS charts describe small numbers of deaths: as in NHS
-England's MOSS, they are for the board and its perinatal team, and the report
-says so.
+Layout only: every figure comes from :func:`matequity.analyses.board.board`.
+The MOSS charts and the register show small numbers of deaths for the board's
+private session (management information, as in NHS England's MOSS); the SPC
+points are released under the policy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 
-import duckdb
 import pandas as pd
 
 from matequity import __version__
-from matequity.counts.compute import count_table
-from matequity.disclosure.apply import apply_policy
-from matequity.disclosure.policy import Policy
-from matequity.engine.backend import duckdb_engine
-from matequity.errors import UserError
-from matequity.measures.catalogue import BY_NAME
+from matequity.analyses.board import BoardAnalysis
+from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
-from matequity.signals.from_store import daily_events, monthly_events
-from matequity.signals.moss import moss, signal_summary
-from matequity.signals.vlad import vlad
-from matequity.spc.chart import spc
-from matequity.stats.rates import add_rates
-
-SPC_MEASURES = ("preterm_birth", "booked_by_10_weeks")
-
-
-@dataclass(frozen=True)
-class BoardData:
-    chart: pd.DataFrame
-    summary: pd.DataFrame
-    register: pd.DataFrame
-    spc: dict[str, pd.DataFrame]
-
-
-def _register(store: Path, sites: list[str]) -> pd.DataFrame:
-    con = duckdb.connect(str(store), read_only=True)
-    try:
-        tables = {
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        if "signals" not in tables:
-            return pd.DataFrame(
-                columns=[
-                    "signal_id",
-                    "site_code",
-                    "month",
-                    "level",
-                    "first_detected",
-                    "due_date",
-                    "status",
-                ]
-            )
-        return con.execute(
-            "SELECT s.signal_id, s.site_code, s.month, s.level, s.first_detected, s.due_date, "
-            "e.status FROM signals s JOIN (SELECT *, row_number() OVER (PARTITION BY signal_id "
-            "ORDER BY event_no DESC) AS rn FROM signal_events) e "
-            "ON e.signal_id = s.signal_id AND e.rn = 1 WHERE list_contains(?, s.site_code) "
-            "ORDER BY s.month DESC, s.site_code",
-            [sites],
-        ).df()
-    finally:
-        con.close()
-
-
-def parse_period(text: str | None, months: pd.Series) -> tuple[str, str]:
-    """'YYYY-MM:YYYY-MM' (inclusive); default the last 24 months in the data."""
-    if text:
-        try:
-            a, b = text.split(":")
-            pd.Period(a, "M"), pd.Period(b, "M")
-        except ValueError:
-            raise UserError(f"--period {text!r}: expected YYYY-MM:YYYY-MM") from None
-        return a, b
-    last = pd.Period(months.max(), "M")
-    return str(last - 23), str(last)
-
-
-def build(
-    store: Path,
-    trust: str,
-    policy: Policy,
-    period: str | None = None,
-    reference_rate: float | None = None,
-) -> tuple[Report, BoardData]:
-    engine = duckdb_engine(store)
-    orgs = engine.execute(engine.table("organisations"))
-    mine = orgs[orgs["trust_code"] == trust]
-    if mine.empty:
-        raise UserError(f"unknown trust '{trust}': not in the organisations table")
-    sites = sorted(mine["site_code"])
-    trust_name = mine["trust_name"].iloc[0]
-    monthly = monthly_events(engine)
-    start, end = parse_period(period, monthly["month"])
-    chart_all = moss(monthly, reference_rate)
-    chart = chart_all[chart_all["site_code"].isin(sites)]
-    chart = chart[(chart["month"] >= start) & (chart["month"] <= end)]
-    daily = daily_events(engine)
-    excess = vlad(daily[daily["site_code"].isin(sites)], chart)
-    summary = signal_summary(chart)
-    counts = count_table(engine, [BY_NAME[m] for m in SPC_MEASURES], level="trust", period="month")
-    engine.backend.disconnect()
-    counts = counts[
-        (counts["org_code"] == trust) & (counts["period"] >= start) & (counts["period"] <= end)
-    ]
-    rates = add_rates(
-        counts,
-        counts["measure"].map(lambda m: BY_NAME[m].statistic),
-        counts["measure"].map(lambda m: float(BY_NAME[m].multiplier)),
-        levels=("95",),
-    )
-    released = apply_policy(rates, policy, [])
-    spc_out = {}
-    for m in SPC_MEASURES:
-        r = rates[rates["measure"] == m].sort_values("period")
-        rel = released[released["measure"] == m].sort_values("period")
-        pts = spc(
-            pd.DataFrame({"date": r["period"] + "-01", "value": r["value"].to_numpy()}),
-            "increase" if BY_NAME[m].higher_is_better else "decrease",
-        )
-        pts["value"] = rel["value"].to_numpy()  # published: withheld months are blank
-        pts["numerator"] = rel["numerator"].to_numpy()
-        pts["denominator"] = rel["denominator"].to_numpy()
-        pts["disclosure_policy"] = policy.name
-        spc_out[m] = pts
-    register = _register(store, sites)
-    data = BoardData(chart, summary, register, spc_out)
-    return _report(trust, trust_name, sites, start, end, data, excess, policy), data
+from matequity.outputs.reports.experience_sections import board_panel
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 
 def _fmt(v, digits: int = 1) -> str:
     return "withheld" if pd.isna(v) else f"{v:,.{digits}f}"
 
 
-def _report(trust, trust_name, sites, start, end, data: BoardData, excess, policy) -> Report:
+def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Report:
+    """The report of a board analysis; ``annotations`` are drawn on every chart."""
+    trust, trust_name, sites = data.trust.code, data.trust.name, data.trust.sites
+    start, end, policy, excess = data.months.first, data.months.last, data.policy, data.excess
     sections = []
     summ = data.summary
     sections.append(
@@ -183,12 +68,15 @@ def _report(trust, trust_name, sites, start, end, data: BoardData, excess, polic
         )
     )
     for site in sites:
-        if not ((data.chart["site_code"] == site) & data.chart["level"].notna()).any():
+        if not ((data.moss["site_code"] == site) & data.moss["level"].notna()).any():
             continue  # no thresholds yet (fewer than three reference years)
         sections.append(
             Section(
                 f"Site {site}",
-                charts=(cusum_chart(data.chart, site), excess_chart(excess, site)),
+                charts=(
+                    cusum_chart(data.moss, site, annotations),
+                    excess_chart(excess, site, annotations),
+                ),
             )
         )
     reg = data.register
@@ -221,7 +109,7 @@ def _report(trust, trust_name, sites, start, end, data: BoardData, excess, polic
         )
     )
     for m, pts in data.spc.items():
-        meas = BY_NAME[m]
+        meas = data.catalogue.get(m)
         sections.append(
             Section(
                 f"{meas.title} (SPC)",
@@ -246,9 +134,25 @@ def _report(trust, trust_name, sites, start, end, data: BoardData, excess, polic
                         ),
                     ),
                 ),
-                charts=(spc_chart(pts, meas.title, f"{meas.title} ({meas.per})"),),
+                charts=(
+                    spc_chart(
+                        pts, meas.title, f"{meas.title} ({meas.per})", annotations=annotations
+                    ),
+                ),
             )
         )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(
+                data.stabilised,
+                data.catalogue.get,
+                trusts=[trust],
+                highlight=trust,
+            )
+        )
+    panel = board_panel(data.experience) if data.experience is not None else None
+    if panel is not None:
+        sections.insert(1, panel)
     return Report(
         kind="board",
         title=f"Maternity and neonatal safety report: {trust_name}",

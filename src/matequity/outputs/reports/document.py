@@ -1,21 +1,23 @@
-"""A report as data: sections of text, tables and charts, with the metadata
-every matequity report states (data period, source, definitions, disclosure
-policy, version). Reports are built from API results; rendering only formats."""
+"""The one document model of every matequity output page: a report as data,
+sections of text, tables and charts, with the metadata every matequity report
+states (data period, source, definitions, disclosure policy, version). The
+reports and the demo's summary are built from analysis results into this
+model; rendering (HTML, PDF) only formats it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from matequity.measures.catalogue import BY_NAME
+from matequity.measures.definition import Measure
 from matequity.outputs.charts.spec import ChartSpec
 
 
-def measure_definitions(names) -> tuple[str, ...]:
+def measure_definitions(measures: Iterable[Measure]) -> tuple[str, ...]:
     """One sentence per measure: numerator, denominator and source."""
     return tuple(
-        f"{BY_NAME[m].title} ({BY_NAME[m].per}): {BY_NAME[m].numerator_text} among "
-        f"{BY_NAME[m].denominator_text}. Source: {BY_NAME[m].source}."
-        for m in names
+        f"{m.title} ({m.per}): {m.numerator_text} among {m.denominator_text}. Source: {m.source}."
+        for m in measures
     )
 
 
@@ -32,6 +34,8 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     charts: tuple[ChartSpec, ...] = ()
+    #: shown folded (one of many similar sections, such as one per LMNS)
+    collapsible: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""What every engine offers, and the parts all engines share.
+
+An engine owns its connection. Readers get tables by name, run Ibis
+expressions and learn the store's content version; writers (ingest, the derived
+store) also create, fill and replace tables, inside one all-or-nothing write
+(:func:`matequity.engine.writer`): a failed write leaves the store exactly as it
+was, because every engine writes to a staging copy and swaps it in at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from matequity.errors import UserError
+
+
+class Engine(Protocol):
+    """A store opened for reading (see :mod:`matequity.engine`)."""
+
+    kind: str
+    location: str
+
+    def table(self, name: str) -> ir.Table: ...
+
+    def has_table(self, name: str) -> bool: ...
+
+    def execute(self, expr: ir.Expr) -> pd.DataFrame: ...
+
+    def version(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class Writer(Engine, Protocol):
+    """A store opened for one all-or-nothing write."""
+
+    def create_temp(self, name: str, obj: ir.Table | pd.DataFrame) -> ir.Table: ...
+
+    def insert(self, name: str, obj: ir.Table | pd.DataFrame) -> None: ...
+
+    def replace(self, name: str, obj: ir.Table | pd.DataFrame) -> None: ...
+
+    def drop_temp(self, name: str) -> None: ...
+
+
+class IbisStore:
+    """Reading through an Ibis backend; subclasses say how tables are found."""
+
+    kind = ""
+
+    def __init__(self, con: Any, location: str) -> None:
+        self._con = con
+        self.location = location
+        self._closed = False
+
+    # reading
+    def table(self, name: str) -> ir.Table:
+        if not self.has_table(name):
+            raise UserError(f"{self.location}: the store has no table '{name}'")
+        return self._con.table(name)
+
+    def has_table(self, name: str) -> bool:
+        return name in self._con.list_tables()
+
+    def execute(self, expr: ir.Expr) -> pd.DataFrame:
+        return self._con.execute(expr)
+
+    def version(self) -> str:
+        """The content version: how many loads, the last, and the derived stamp.
+        It changes on every ingest, so caches keyed by it are never stale."""
+        if not self.has_table("loads"):
+            return "empty"
+        t = self.table("loads")
+        n = self.execute(t.aggregate(n=t.count(), last=t.load_id.max()))
+        last = n["last"].iloc[0]
+        return f"{int(n['n'].iloc[0])}.{0 if pd.isna(last) else int(last)}"
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self._con.disconnect()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def write_lock(lock_path: Path, store: str) -> Iterator[None]:
+    """One writer at a time: an exclusive lock on ``lock_path`` (released when
+    the process ends, however it ends). A second writer is refused at once,
+    told which process holds the store."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise UserError(
+                f"{store}: another matequity command is writing to this store (process "
+                f"{holder}); wait for it to finish, then run this command again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,134 @@
+"""The derived store: every derivation made once, when records are loaded.
+
+``babies_derived`` holds one row per baby with the organisation hierarchy, the
+labelled breakdowns (both ethnic groupings), the period of birth (year, quarter,
+month) and every 0/1 flag of :mod:`matequity.measures.flags`;
+``deliveries_derived`` one row per delivery for the maternal measures. Both are
+written by the same write that loads records (ingest), so a count table is one
+GROUP BY over a table that is already derived, on any engine.
+
+``derived_meta`` stamps them with a hash of the derivation definitions (the
+source of the modules that define them) and the loads they were built from.
+When either differs from the store's (a new matequity with changed definitions,
+or a store written before the derived store existed), opening the store rebuilds
+them (:func:`ensure`), so results are always those of the current definitions;
+the existing derivation oracle tests check :func:`babies` against an independent
+reading of the definitions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from matequity.engine import derive
+from matequity.model import ethnicity
+
+#: the columns of a record that the derived table does not need (identifiers
+#: of people and rows: costly to store twice, never grouped by)
+_LEFT_OUT = ("baby_id", "mother_id", "lsoa_code", "load_id", "source_row")
+
+
+def _definition_sources() -> list[Path]:
+    from matequity.measures import flags
+    from matequity.model import age, definitions, deprivation
+    from matequity.model import ethnicity as eth
+
+    mods = (derive, flags, age, definitions, deprivation, eth)
+    return [Path(__file__), *(Path(m.__file__) for m in mods)]
+
+
+def definitions_hash() -> str:
+    """A hash of the derivation definitions (the source of the defining modules)."""
+    h = hashlib.sha256()
+    for p in _definition_sources():
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def babies(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
+    """The ``babies_derived`` table as an expression over the record tables."""
+    b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
+    ons = derive.ethnic_group(b.ethnic_category, "ons")
+    d = b.birth_date
+    return b.select(
+        *[c for c in b.columns if c not in _LEFT_OUT],
+        ethnic_group_ons=ons,
+        year=d.year().cast("int16"),
+        quarter=d.quarter().cast("int8"),
+        month=d.month().cast("int8"),
+    )
+
+
+def deliveries(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
+    """The ``deliveries_derived`` table as an expression over the record tables."""
+    b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
+    d = derive.deliveries_derived(b)
+    ons_groups = ethnicity.GROUPINGS["ons"].groups
+    # a delivery's ONS group follows from its first baby's code, as the MSDS one does
+    first_code = (
+        b.select("delivery_id", "baby_id", "ethnic_category")
+        .mutate(_rn=ibis.row_number().over(group_by="delivery_id", order_by="baby_id"))
+        .filter(lambda t: t._rn == 0)
+        .select("delivery_id", _code="ethnic_category")
+    )
+    d = d.join(first_code, "delivery_id")
+    ons = ibis.cases(
+        (d._code.isnull(), ibis.literal(ethnicity.MISSING)),
+        *[(d._code == k, ibis.literal(v)) for k, v in ons_groups.items()],
+        else_=ibis.literal(ethnicity.MISSING),
+    )
+    dd = d.birth_date
+    return d.select(
+        *[c for c in d.columns if c != "_code"],
+        ethnic_group_ons=ons,
+        year=dd.year().cast("int16"),
+        quarter=dd.quarter().cast("int8"),
+        month=dd.month().cast("int8"),
+    )
+
+
+#: the kinds of load the derived tables are made from
+RECORD_KINDS = ("births", "organisations", "imd_lookup")
+
+
+def loads_signature(engine) -> str:
+    """Which loads the records come from (their ids, in order)."""
+    t = engine.table("loads")
+    t = t.filter(t.kind.isin(list(RECORD_KINDS)))
+    ids = engine.execute(t.select("load_id").order_by("load_id"))["load_id"]
+    return ",".join(str(int(i)) for i in ids)
+
+
+def is_current(engine) -> bool:
+    """The derived tables exist and were built from these loads with these definitions."""
+    if not engine.has_table("derived_meta"):
+        return False
+    meta = engine.execute(engine.table("derived_meta"))
+    if len(meta) != 1:
+        return False
+    row = meta.iloc[0]
+    return row["definitions"] == definitions_hash() and row["loads"] == loads_signature(engine)
+
+
+def build(writer) -> None:
+    """(Re)write both derived tables and their stamp, inside ``writer``'s write."""
+    rec, orgs, imd = (writer.table(t) for t in ("babies", "organisations", "imd_lookup"))
+    writer.replace("babies_derived", babies(rec, orgs, imd))
+    writer.replace("deliveries_derived", deliveries(rec, orgs, imd))
+    writer.replace(
+        "derived_meta",
+        pd.DataFrame(
+            {
+                "definitions": [definitions_hash()],
+                "loads": [loads_signature(writer)],
+                "built_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+            }
+        ),
+    )

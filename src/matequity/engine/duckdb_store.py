@@ -1,0 +1,239 @@
+"""The embedded default engine: a store in one DuckDB file.
+
+Readers open the file read-only, so any number of processes (the CLI, the web
+service, reports) read at once. A write (ingest, rebuilding the derived tables)
+works on a private copy of the file and replaces the store with it only when
+everything succeeded (an atomic rename), holding a lock so that writers take
+turns. A failed write, or a failed first ingest, leaves the store exactly as it
+was (or absent); readers with the store open keep reading the version they
+opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from matequity.engine import files, tables
+from matequity.engine.base import IbisStore, write_lock
+from matequity.errors import UserError
+
+#: DuckDB files carry this at byte 8
+_MAGIC = b"DUCK"
+#: memory a write may use before DuckDB spills to disk (keeps ingest's peak low)
+WRITE_MEMORY = os.environ.get("MATEQUITY_DUCKDB_MEMORY", "1GB")
+
+
+def _check_file(p: Path, *, must_exist: bool = True) -> None:
+    if not p.exists():
+        if must_exist:
+            raise UserError(f"{p}: no such store; run 'matequity ingest' first")
+        return
+    if p.is_dir():
+        raise UserError(
+            f"{p}: is a folder; a DuckDB store is one file (a folder store needs --engine spark)"
+        )
+    with p.open("rb") as fh:
+        head = fh.read(12)
+    if head[8:12] != _MAGIC:
+        raise UserError(f"{p}: not a matequity store (not a DuckDB file); pass the store file")
+
+
+def _connect(p: Path, read_only: bool, **config: object):
+    try:
+        con = ibis.duckdb.connect(str(p), read_only=read_only, **config)
+    except duckdb.IOException as exc:
+        raise UserError(_lock_message(p, exc)) from None
+    except duckdb.Error as exc:
+        raise UserError(
+            f"{p}: cannot be opened as a store ({files.first_words(exc)}); it may be damaged "
+            "or written by a newer DuckDB"
+        ) from None
+    con.con.execute("SET enable_progress_bar = false")  # no terminal noise in logs
+    return con
+
+
+def _lock_message(p: Path, exc: Exception) -> str:
+    text = str(exc)
+    m = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+    if m:
+        return (
+            f"{p}: in use by process {m.group(2)} ({Path(m.group(1)).name}), which holds it for "
+            "writing; stop that process (or wait for it to finish) and try again"
+        )
+    return f"{p}: cannot be opened ({files.first_words(exc)})"
+
+
+class DuckDBStore(IbisStore):
+    """A DuckDB store opened for reading."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: str | Path) -> None:
+        p = Path(path)
+        _check_file(p)
+        con = _connect(p, read_only=True)
+        super().__init__(con, str(p))
+        if not self.has_table("babies"):
+            self.close()
+            raise UserError(f"{p}: not a matequity store (it has no 'babies' table)")
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        """Write table ``name`` to a Parquet file (for ``matequity export``)."""
+        self._con.con.table(name).write_parquet(str(path))
+
+
+class DuckDBWriter(IbisStore):
+    """A private copy of the store, open for writing; see :func:`writer`."""
+
+    kind = "duckdb"
+
+    def __init__(self, con, location: str) -> None:
+        super().__init__(con, location)
+        self._raw: duckdb.DuckDBPyConnection = con.con
+        for name, s in tables.SCHEMAS.items():
+            if not self.has_table(name):
+                con.create_table(name, schema=s)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Add columns a store written by an earlier matequity lacks (blank)."""
+        for name, s in tables.SCHEMAS.items():
+            have = set(self._con.table(name).columns)
+            for col, typ in s.items():
+                if col not in have:
+                    self._raw.execute(
+                        f"ALTER TABLE {files.quote_ident(name)} ADD COLUMN "
+                        f"{files.quote_ident(col)} {_duck_type(typ)}"
+                    )
+
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for the file reader (engine layer only)."""
+        return self._raw
+
+    def stage_file(self, path: Path, name: str) -> files.ReadResult:
+        return files.read_table(self._raw, path, name)
+
+    def create_temp(self, name: str, obj: ir.Table | pd.DataFrame) -> ir.Table:
+        return self._con.create_table(name, obj=obj, temp=True, overwrite=True)
+
+    def insert(self, name: str, obj: ir.Table | pd.DataFrame) -> None:
+        self._con.insert(name, _conform(obj, self._con.table(name)))
+
+    def replace(self, name: str, obj: ir.Table | pd.DataFrame) -> None:
+        if name not in tables.SCHEMAS:  # a derived table: its schema is its expression's
+            self._con.create_table(name, obj=obj, overwrite=True)
+            return
+        target = self._con.table(name)
+        staged = self.create_temp(f"_replace_{name}", _conform(obj, target))
+        self._con.truncate_table(name)
+        self._con.insert(name, staged)
+        self.drop_temp(f"_replace_{name}")
+
+    def drop_temp(self, name: str) -> None:
+        self._con.drop_table(name, force=True)
+        with contextlib.suppress(Exception):
+            self._con.drop_view(name, force=True)
+
+
+def _duck_type(t) -> str:
+    import ibis.expr.datatypes as dt
+
+    t = dt.dtype(t)
+    if t.is_string():
+        return "VARCHAR"
+    if t.is_date():
+        return "DATE"
+    if t.is_timestamp():
+        return "TIMESTAMP"
+    if t.is_boolean():
+        return "BOOLEAN"
+    if t.is_int64():
+        return "BIGINT"
+    return "INTEGER"
+
+
+def _conform(obj: ir.Table | pd.DataFrame, target: ir.Table) -> ir.Table:
+    """``obj`` with the target table's columns, in its order and types."""
+    t = ibis.memtable(obj) if isinstance(obj, pd.DataFrame) else obj
+    s = target.schema()
+    return t.select(
+        *[(t[c].cast(s[c]) if c in t.columns else ibis.null(s[c])).name(c) for c in target.columns]
+    )
+
+
+@contextlib.contextmanager
+def writer(path: str | Path, *, create: bool = True) -> Iterator[DuckDBWriter]:
+    """Open the store at ``path`` for one all-or-nothing write.
+
+    The write goes to a private copy (``.NAME.staging-PID`` beside it), which
+    replaces the store only when the block ends without an error; otherwise the
+    copy is deleted and the store is untouched (a store that did not exist is
+    not created)."""
+    p = Path(path)
+    if p.exists():
+        _check_file(p)
+    elif not create:
+        raise UserError(f"{p}: no such store; run 'matequity ingest' first")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{p.parent}: cannot create the store's folder ({exc.strerror})") from None
+    if not os.access(p.parent, os.W_OK):
+        raise UserError(f"{p.parent}: the store's folder is not writable")
+    lock = p.with_name(p.name + ".lock")
+    try:
+        with _locked_write(p, lock) as w:
+            yield w
+    finally:
+        if not p.exists():  # a failed first write leaves nothing behind
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+
+
+@contextlib.contextmanager
+def _locked_write(p: Path, lock: Path) -> Iterator[DuckDBWriter]:
+    with write_lock(lock, str(p)):
+        staging = p.with_name(f".{p.name}.staging-{os.getpid()}")
+        _remove(staging)
+        if p.exists():
+            shutil.copyfile(p, staging)
+        con = _connect(
+            staging,
+            read_only=False,
+            memory_limit=_memory(WRITE_MEMORY),
+            preserve_insertion_order=False,
+        )
+        ok = False
+        try:
+            w = DuckDBWriter(con, str(p))
+            yield w
+            w._raw.execute("CHECKPOINT")
+            ok = True
+        finally:
+            with contextlib.suppress(Exception):
+                con.disconnect()
+            if ok:
+                os.replace(staging, p)
+            _remove(staging)
+
+
+def _memory(text: str) -> str:
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]i?B", text.strip(), re.I):
+        raise UserError(f"MATEQUITY_DUCKDB_MEMORY={text!r}: expected a size such as 1GB")
+    return text.strip()
+
+
+def _remove(staging: Path) -> None:
+    for f in (staging, staging.with_name(staging.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()

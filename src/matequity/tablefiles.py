@@ -1,0 +1,89 @@
+"""Reading and writing count tables as files (CSV, .xlsx), including published aggregates.
+
+A count table has breakdown columns, then ``numerator`` and ``denominator``
+(and usually ``measure``). A table of published aggregates in that shape loads
+straight in: every statistic in matequity starts from one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from matequity.errors import InputFileError
+
+NUMERIC = ("numerator", "denominator")
+
+
+def read_counts(
+    path: str | Path, required: tuple[str, ...] = NUMERIC, counts: bool = True
+) -> pd.DataFrame:
+    """Read and check a table; one-line errors name the file, row or column.
+    ``required`` columns must be numbers (counts >= 0 unless ``counts`` is False)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(str(p), "no such file")
+    if p.stat().st_size == 0:
+        raise InputFileError(str(p), "the file is empty; expected a count table with a header")
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(str(p), "not valid UTF-8 text; save the file as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(
+            str(p), f"not a CSV table ({str(exc).splitlines()[0][:120]})"
+        ) from None
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputFileError(
+            str(p),
+            f"required column(s) missing: {', '.join(missing)} "
+            f"(a count table needs {', '.join(required)})",
+        )
+    for col in required:
+        raw = df[col].str.strip()
+        num = pd.to_numeric(raw.replace("", None), errors="coerce")
+        bad = raw.ne("") & num.isna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 1
+            raise InputFileError(str(p), f"row {row}, column '{col}': expected a number")
+        if counts and (num < 0).any():
+            row = int((num < 0).to_numpy().nonzero()[0][0]) + 1
+            raise InputFileError(str(p), f"row {row}, column '{col}': expected a count >= 0")
+        df[col] = num
+    return df
+
+
+#: leaders a spreadsheet reads as a formula (OWASP "CSV Injection": =, +, -, @,
+#: and Tab and CR, which some spreadsheets strip before reading the rest)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(v):
+    return "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells (and column names) beginning with =, +, -, @, Tab or CR get a leading
+    apostrophe, so that a spreadsheet opening the file never runs them as
+    formulas (CSV injection; OWASP "CSV Injection")."""
+    out = df.copy()
+    out.columns = [_safe(str(c)) for c in out.columns]
+    for c in out.columns:
+        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
+            out[c] = out[c].map(_safe)
+    return out
+
+
+def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV, or as an Excel workbook when ``path`` ends .xlsx;
+    either way formula-like text is neutralised."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if p.suffix.lower() == ".xlsx":
+        neutralise(df).to_excel(p, index=False, engine="openpyxl")
+    else:
+        neutralise(df).to_csv(p, index=False)
+    return p
