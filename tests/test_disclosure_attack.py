@@ -287,7 +287,7 @@ def test_attacker_recovers_small_counts_from_prefix_report_data():
     mixed = [f for f in result.findings if "Mixed" in f.cell and f.column == "numerator"]
     assert [f.value for f in mixed] == [4]
     # the report's own functions now derive everything from released counts
-    from matequity.outputs.reports.lmns import best_group, released_comparison
+    from matequity.analyses.by_group import best_group, released_comparison
 
     policy = POLICIES["nhs"]
     now = released_comparison(counts, "ethnic_group", "White", policy)

@@ -80,7 +80,7 @@ def disclose(
             err_console.print(f"note: {note}", highlight=False, soft_wrap=True)
         found = result.frame()
         if output is not None:
-            from matequity.counts.table import write_counts
+            from matequity.tablefiles import write_counts
 
             write_counts(found, output)
         if found.empty:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matequity.counts.table import read_counts, write_counts
+from matequity.tablefiles import read_counts, write_counts
 from matequity.disclosure.attack import Published, Result, attack
 from matequity.disclosure.policy import Policy
 from matequity.disclosure.release import ReleasedSet, release_set

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from matequity.engine.derive import ENGLAND_CODE, LEVELS
+from matequity.vocabulary import ENGLAND_CODE, LEVEL, LEVELS_UP
 from matequity.errors import UserError
 
 #: organisation levels from the finest to England
-ORDER = ("site", "trust", "lmns", "region", "england")
+ORDER = LEVELS_UP
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def from_organisations(orgs: pd.DataFrame | None) -> Hierarchy:
     """The hierarchy of an organisations table (one row per site)."""
     if orgs is None:
         return Hierarchy()
-    cols = {lv: LEVELS[lv][0] for lv in ORDER if LEVELS[lv][0]}
+    cols = {lv: LEVEL[lv].code_column for lv in ORDER if LEVEL[lv].code_column}
     missing = [c for c in cols.values() if c not in orgs.columns]
     if missing:
         raise UserError(
