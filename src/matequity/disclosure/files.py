@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from matequity.tablefiles import read_counts, write_counts
 from matequity.disclosure.attack import Published, Result, attack
 from matequity.disclosure.policy import Policy
 from matequity.disclosure.release import ReleasedSet, release_set
 from matequity.disclosure.spec import infer_spec
 from matequity.errors import InputFileError, UserError
+from matequity.tablefiles import read_counts, write_counts
 
 
 def expand(paths: Sequence[Path]) -> list[Path]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from matequity.vocabulary import ENGLAND_CODE, LEVEL, LEVELS_UP
 from matequity.errors import UserError
+from matequity.vocabulary import ENGLAND_CODE, LEVEL, LEVELS_UP
 
 #: organisation levels from the finest to England
 ORDER = LEVELS_UP
