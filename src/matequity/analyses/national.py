@@ -26,6 +26,8 @@ from matequity.analyses.tables import ORG_KEYS, pool, rates, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release
+from matequity.disclosure.spec import TableSpec
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
 from matequity.model import deprivation
@@ -98,9 +100,12 @@ def national(
         dec[dec["imd_decile"].isin([MOST, LEAST])], policy, ["imd_decile"], catalogue=catalogue
     )
     lm_pooled = pool(lm, [*ORG_KEYS, "ethnic_group", "measure"], span.label)
-    sb = lm_pooled[
-        (lm_pooled["measure"] == "stillbirth")
-        & ~lm_pooled["ethnic_group"].isin(vocab.UNKNOWN_GROUPS)
+    sb = lm_pooled[lm_pooled["measure"] == "stillbirth"]
+    # from the released counts: from the true ones the excess gives the counts away
+    sb = release(sb, policy, TableSpec(by=("ethnic_group",)))
+    sb = sb.loc[
+        ~sb["ethnic_group"].isin(vocab.UNKNOWN_GROUPS) & sb["numerator"].notna(),
+        ["period", *ORG_KEYS, "ethnic_group", "measure", "numerator", "denominator"],
     ]
     excess = excess_totals(compare(sb, "ethnic_group", white), ["org_code", "org_name"])
     # an LMNS's excess is released only when its events reach the policy's minimum

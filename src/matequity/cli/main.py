@@ -7,6 +7,7 @@ bad input, and no record-level values in any message.
 from __future__ import annotations
 
 from matequity.cli import (  # noqa: F401  (they register commands)
+    disclose,
     experience,
     models,
     quality,
