@@ -194,6 +194,9 @@ def test_parquet_input_with_float_integers(tmp_path, orgs_csv):
         "SELECT baby_id, gestation_days, termination FROM babies ORDER BY 1"
     ).fetchall()
     assert got == [("p1", 280, False), ("p2", None, True)]
+    # the staged file leaves nothing behind in the store
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert views == []
 
 
 def test_cli_error_is_one_line_without_traceback(tmp_path):

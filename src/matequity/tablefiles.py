@@ -77,11 +77,31 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: count columns written as whole numbers when every value is whole
+WHOLE_COLUMNS = ("numerator", "denominator", "observed", "events", "births")
+
+
+def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Count columns held as floats (a withheld count is NaN) written as whole
+    numbers with blanks: 185, not 185.0."""
+    out = df
+    for c in WHOLE_COLUMNS:
+        if c in df.columns and pd.api.types.is_float_dtype(df[c]):
+            v = df[c].to_numpy(dtype=float)
+            finite = v[~pd.isna(v)]
+            if (finite == finite.round()).all() and (abs(finite) < 2**53).all():
+                out = out if out is not df else df.copy()
+                out[c] = df[c].astype("Int64")
+    return out
+
+
 def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as CSV, or as an Excel workbook when ``path`` ends .xlsx;
-    either way formula-like text is neutralised."""
+    either way formula-like text is neutralised and whole counts are written
+    as whole numbers."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
+    df = whole_counts(df)
     if p.suffix.lower() == ".xlsx":
         neutralise(df).to_excel(p, index=False, engine="openpyxl")
     else:

@@ -276,11 +276,12 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Rea
         else f"NULL::VARCHAR AS {quote_ident(c)}"
         for c in wanted_columns(kind)
     ]
-    # a view, not a copy: validation reads the file once (the path goes through
-    # DuckDB's relation API, never into SQL text)
+    # a temporary view, not a copy: validation reads the file once (the path goes
+    # through DuckDB's relation API, never into SQL text), and nothing of it stays
+    # in the store after the load
     try:
         rel = con.read_parquet(str(path), file_row_number=True)
-        rel.project(", ".join([*exprs, "file_row_number + 1 AS _row"])).create_view(table)
+        con.register(table, rel.project(", ".join([*exprs, "file_row_number + 1 AS _row"])))
         n = con.execute("SELECT count(*) FROM read_parquet($path)", {"path": str(path)}).fetchone()
     except duckdb.Error as exc:
         raise InputFileError(
