@@ -68,9 +68,10 @@ def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     total is withheld when the events behind it are fewer than the policy's
     minimum for a rate."""
     known = counts[~counts[by].isin(UNKNOWN_GROUPS)]
-    out = excess_totals(compare(known, by, "best"), ["measure"]).rename(
-        columns={"reference": "best"}
-    )
+    compared = compare(known, by, "best")
+    if "excess_events" not in compared.columns:  # no group has enough events to be the best
+        return pd.DataFrame(columns=["by", "measure", "best", "excess_events", "excess_share"])
+    out = excess_totals(compared, ["measure"]).rename(columns={"reference": "best"})
     out.loc[out["events"] < policy.min_numerator_for_rate, ["excess_events", "excess_share"]] = (
         np.nan
     )

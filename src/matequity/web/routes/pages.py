@@ -58,11 +58,6 @@ def signal_path(sid: str) -> str:
     return f"/signals/{quote(sid, safe='')}"
 
 
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/signals", status_code=303)
-
-
 @router.get("/login")
 def login_page(request: Request, ctx: Ctx, next: str | None = None) -> HTMLResponse:
     blank = Response()

@@ -16,7 +16,10 @@
         ast: true,
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true }
-      }).then(function () {
+      }).then(function (result) {
+        // the views, for scripts and tests that read a chart's data
+        window.matequityViews = window.matequityViews || {};
+        window.matequityViews[target.id] = result.view;
         target.setAttribute("data-rendered", "true");
       }).catch(function (err) {
         target.textContent = "The chart could not be drawn.";
