@@ -192,6 +192,7 @@ def organisation_summary(
         c = eth if by == "ethnic_group" else org_counts(engine, organisation, by, catalogue)
         c = c[c["measure"].isin(names)]
         gaps.append(worst_against_best(_pooled(c, by, years), by, pol, catalogue))
+    gaps = [g for g in gaps if len(g)]
     gap_frame = pd.concat(gaps, ignore_index=True) if gaps else pd.DataFrame(columns=GAP_COLUMNS)
     return OrganisationSummary(
         organisation=organisation,
