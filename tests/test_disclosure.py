@@ -168,3 +168,108 @@ def test_exported_cells_and_headers_are_neutralised(tmp_path, suffix):
 
         ws = openpyxl.load_workbook(p).active
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def _docs_bias_rows() -> dict[int, list[str]]:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "methods.md").read_text()
+    part = text[text.index("### 9.4") : text.index("### 9.5")]
+    rows = {}
+    for line in part.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            rows[int(cells[0])] = [c.replace("−", "-") for c in cells[1:]]
+    return rows
+
+
+def test_bias_of_released_rates_stated_in_the_docs():
+    """docs/methods.md 9.4, recomputed from the closed forms of the rounding errors
+    (nearest 5: residue 0,1,2,3,4 -> 0,-1,-2,+2,+1; midpoint-6: 2 - (x-1) mod 6),
+    over a Poisson numerator given that the rate is shown."""
+    from scipy import stats
+
+    x = np.arange(1, 3000)
+    nearest5 = np.array([0, -1, -2, 2, 1])[x % 5]
+    midpoint6 = 2 - (x - 1) % 6
+    # the closed forms are the policies' rules
+    assert np.array_equal(POLICIES["nhs"].count(x[x >= 8]) - x[x >= 8], nearest5[x >= 8])
+    assert np.array_equal(POLICIES["midpoint6"].count(x) - x, midpoint6)
+    rows = _docs_bias_rows()
+    assert sorted(rows) == [10, 20, 50, 100]
+    for mu, cells in rows.items():
+        got = []
+        for err, shown in ((nearest5, x >= 8), (midpoint6, x >= 1)):
+            w = stats.poisson.pmf(x, mu) * shown
+            w = w / w.sum()
+            got += [
+                f"{np.sum(w * np.abs(err) / x) * 100:.1f}%",
+                f"{np.sum(w * err) / np.sum(w * x) * 100:+.1f}%",
+            ]
+        assert got == cells, (mu, got, cells)
+
+
+def test_period_decompositions():
+    from matequity.disclosure.periods import decompositions
+
+    assert decompositions(["2023", "2024", "2023-2024"]) == [("2023-2024", ["2023", "2024"])]
+    # a year beside two of its quarters: the year is all four (two not published)
+    got = dict(decompositions(["2024", "2024 Q1", "2024 Q2"]))
+    assert got == {"2024": ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]}
+    # 'all' is the years from the first to the last shown
+    assert dict(decompositions(["all", "2022", "2024"]))["all"] == ["2022", "2023", "2024"]
+    # months of a quarter; labels that are not periods are left alone
+    assert dict(decompositions(["2024 Q1", "2024-02"]))["2024 Q1"] == [
+        "2024-01",
+        "2024-02",
+        "2024-03",
+    ]
+    assert decompositions(["A", "B"]) == []
+
+
+def test_statistics_come_from_the_released_counts():
+    """nhs: 31/3003 is released as 30/3005, and the rate and interval are those of
+    30 in 3005 (exact Poisson limits below 10 events, Byar's from 10)."""
+    from matequity.disclosure.release import release
+    from matequity.disclosure.spec import Rates, TableSpec
+    from matequity.stats.intervals import byars
+
+    df = pd.DataFrame([{**BASE, "ga": "A", "numerator": 31, "denominator": 3003}])
+    got = release(df, POLICIES["nhs"], TableSpec(derived=(Rates(),))).iloc[0]
+    lo, hi = byars(np.array([30.0]))
+    assert (got["numerator"], got["denominator"]) == (30, 3005)
+    assert got["value"] == round(30 / 3005 * 1000, 1)
+    assert got["lower_95"] == round(lo[0] / 3005 * 1000, 1)
+    assert got["upper_95"] == round(hi[0] / 3005 * 1000, 1)
+
+
+def test_undeclared_statistics_are_refused():
+    from matequity.disclosure.release import release
+    from matequity.disclosure.spec import TableSpec
+    from matequity.errors import UserError
+
+    df = pd.DataFrame([{**BASE, "ga": "A", "numerator": 3, "denominator": 30}])
+    with pytest.raises(UserError, match="column 'smr' holds numbers"):
+        release(df.assign(smr=1.37), POLICIES["nhs"])
+    with pytest.raises(UserError, match="column 'ratio' is a statistic"):
+        release(df.assign(ratio=1.5), POLICIES["nhs"], TableSpec())
+    with pytest.raises(UserError, match="no 'reference' column"):
+        apply_policy(df.assign(excess_events=0.4), POLICIES["nhs"])
+    with pytest.raises(UserError, match="breakdown column 'gx' is not in the table"):
+        apply_policy(df, POLICIES["nhs"], ["gx"])
+
+
+def test_ons_rates_interval_only_from_20_events():
+    df = pd.DataFrame(
+        [
+            {**BASE, "ga": g, "numerator": x, "denominator": 4000}
+            for g, x in zip("ABC", (2, 9, 25), strict=True)
+        ]
+    )
+    df = df.assign(value=df["numerator"] / 4)
+    got = apply_policy(df, POLICIES["ons-rates"], []).set_index("ga")
+    assert np.isnan(got.loc["A", "value"]) and got.loc["A", "suppressed"] == "rate"
+    assert got.loc["B", "value"] == 2.2 and np.isnan(got.loc["B", "lower_95"])
+    assert got.loc["B", "reliability"] == "u"
+    assert got.loc["C", "value"] == 6.2 and got.loc["C", "lower_95"] > 0
+    assert got.loc["C", "reliability"] == ""

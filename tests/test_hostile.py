@@ -276,3 +276,15 @@ def test_implausible_dates_are_quarantined(tmp_path, orgs_csv):
 def test_engine_errors_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="unknown engine"):
         engines.open("oracle", tmp_path)
+
+
+def test_a_typed_whole_number_too_large_is_quarantined_not_an_overflow(tmp_path, orgs_csv):
+    """Found by the fuzz test: a typed Parquet integer beyond 32 bits."""
+    row = {k: v for k, v in baby(baby_id="big").items()}
+    df = pd.DataFrame([row, {**row, "baby_id": "ok"}])
+    df["imd_decile"] = pd.array([-4571068089, 3], dtype="int64")
+    p = tmp_path / "b.parquet"
+    df.to_parquet(p)
+    reps = ingest(tmp_path / "s.duckdb", [orgs_csv, p])
+    births = next(r for r in reps if r.kind == "births")
+    assert births.by_reason == {"imd_decile_out_of_range": 1} and births.accepted == 1

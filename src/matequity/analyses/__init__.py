@@ -14,5 +14,8 @@ service all call them; none of them computes.
   deprivation gradient (:mod:`~matequity.analyses.gradient`).
 * the service's queries: released counts and rates for any breakdown, level and
   organisations, organisations, measures, a quality summary and the MOSS charts
-  (:mod:`~matequity.analyses.queries`).
+  (:mod:`~matequity.analyses.queries`);
+* stabilised & adjusted rates of every trust, by comparator group
+  (:mod:`~matequity.analyses.stabilised_rates`); experience beside outcomes
+  (:mod:`~matequity.analyses.experience`).
 """

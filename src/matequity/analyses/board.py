@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from matequity.analyses import organisations, periods
+from matequity.analyses.experience import Experience, experience
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -59,6 +61,10 @@ class BoardAnalysis:
     register: pd.DataFrame
     #: measure -> SPC points (released values)
     spc: dict[str, pd.DataFrame]
+    #: staff and families' experience of the trust (None: not in the store)
+    experience: Experience | None = None
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: StabilisedSet | None = None
     #: what the MOSS data are released as
     moss_disclosure: str = ANALYST_ONLY
 
@@ -71,6 +77,7 @@ def board(
     reference_rate: float | None = None,
     register: Callable[[Engine, list[str]], pd.DataFrame] | None = None,
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> BoardAnalysis:
     """The analysis of trust ``trust`` over ``period`` (``YYYY-MM:YYYY-MM``;
     default the last 24 months). ``register(engine, sites)`` reads the signal
@@ -106,6 +113,7 @@ def board(
         pts["denominator"] = rel["denominator"].to_numpy()
         pts["disclosure_policy"] = policy.name
         points[m.name] = pts
+    years = periods.Years(int(span.first[:4]), int(span.last[:4]))
     reg = register(engine, sites) if register else pd.DataFrame(columns=list(REGISTER_COLUMNS))
     return BoardAnalysis(
         trust=org,
@@ -117,4 +125,13 @@ def board(
         summary=signal_summary(chart),
         register=reg,
         spc=points,
+        experience=experience(engine, org, years, policy, orgs),
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (years.first, years.last),
+            policy,
+        )
+        if with_stabilised
+        else None,
     )

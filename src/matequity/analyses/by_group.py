@@ -5,8 +5,9 @@ had its rate; all released under the policy.
 
 Statistics: :mod:`matequity.stats.compare` (Katz log-Wald ratios, excess events
 O - E at the reference rate; "best" = the known group with the best rate).
-Disclosure: a ratio or excess figure is withheld with the rate it derives from
-(the group's or the reference's).
+Disclosure: :mod:`matequity.disclosure` derives every rate, ratio and excess
+figure from the released counts, and withholds it with the rate it derives
+from (the group's or the reference's).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matequity.analyses.tables import rates
-from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release
+from matequity.disclosure.spec import Comparison, Rates, TableSpec
 from matequity.measures import catalogue as cat
 from matequity.stats.compare import compare, excess_totals
 from matequity.vocabulary import UNKNOWN_GROUPS
 
-RATIO_COLS = ("ratio", "ratio_lower_95", "ratio_upper_95", "excess_events")
+COUNTS = ["numerator", "denominator"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,26 +49,24 @@ def released_comparison(
     policy: Policy,
     catalogue: cat.Catalogue = cat.CATALOGUE,
 ) -> pd.DataFrame:
-    """Released rates by group with the comparison against ``reference``; ratios
-    and excess events are withheld with the group's or the reference's rate."""
-    r = rates(counts, catalogue)
-    cmp_ = compare(counts[~counts[by].isin(UNKNOWN_GROUPS)], by, reference)
-    keys = [c for c in ("period", by, "measure") if c in counts.columns]
-    rel = apply_policy(r, policy, [by])
-    rel = rel.merge(cmp_[[*keys, *RATIO_COLS]], on=keys, how="left")
-    refs = rel.loc[rel[by] == reference, ["period", "measure", "value"]]
-    rel = rel.merge(refs.rename(columns={"value": "_ref"}), on=["period", "measure"], how="left")
-    hide = rel["value"].isna() | rel["_ref"].isna()
-    rel.loc[hide, list(RATIO_COLS)] = np.nan
-    return rel.drop(columns=["_ref"])
+    """Released rates by group with the comparison against ``reference``: the
+    disclosure layer derives rates, ratios and excess events from the released
+    counts and withholds them with the group's or the reference's rate (so no
+    derived figure is more precise than the released counts allow)."""
+    spec = TableSpec(
+        by=(by,), derived=(Rates(levels=("95",)), Comparison(by=by, reference=reference))
+    )
+    return release(counts, policy, spec)
 
 
 def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     """Per measure: the group with the best rate (``compare``'s 'best') and the
-    events that would not have happened had every known group had its rate. The
-    total is withheld when the events behind it are fewer than the policy's
-    minimum for a rate."""
-    known = counts[~counts[by].isin(UNKNOWN_GROUPS)]
+    events that would not have happened had every known group had its rate, from
+    the released counts. The total is withheld when the events behind it are
+    fewer than the policy's minimum for a rate."""
+    rel = release(counts, policy, TableSpec(by=(by,)))
+    keys = [c for c in counts.columns if c not in ("numerator", "denominator")]
+    known = rel.loc[~rel[by].isin(UNKNOWN_GROUPS) & rel["numerator"].notna(), keys + COUNTS]
     compared = compare(known, by, "best")
     if "excess_events" not in compared.columns:  # no group has enough events to be the best
         return pd.DataFrame(columns=["by", "measure", "best", "excess_events", "excess_share"])

@@ -25,7 +25,7 @@ class _Exact(Policy):
         """Counts as they are (float, as every policy's)."""
         return np.asarray(x, dtype=float)
 
-    def possible(self, released: float) -> tuple[float, float]:
+    def possible(self, released: float, marker: str = "") -> tuple[float, float]:
         return released, released
 
 
@@ -36,6 +36,7 @@ EXACT = _Exact(
     totals="round",
     min_numerator_for_rate=0,
     rate_decimals=None,
+    audited=False,
 )
 
 

@@ -21,10 +21,13 @@ from matequity import vocabulary as vocab
 from matequity.analyses import periods
 from matequity.analyses.funnel import Funnel, peer_funnel
 from matequity.analyses.gradient import Gradient, gradient
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import ORG_KEYS, pool, rates, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release
+from matequity.disclosure.spec import TableSpec
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
 from matequity.model import deprivation
@@ -61,6 +64,8 @@ class NationalAnalysis:
     #: released stillbirth rates by LMNS and year, and England's
     lmns_years: pd.DataFrame
     england_years: pd.DataFrame
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: StabilisedSet | None = None
 
 
 def national(
@@ -69,6 +74,7 @@ def national(
     period: str | None = None,
     overdispersion: str = "none",
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> NationalAnalysis:
     ms = catalogue.shown_in(cat.NATIONAL)
     names = tuple(m.name for m in ms)
@@ -94,9 +100,12 @@ def national(
         dec[dec["imd_decile"].isin([MOST, LEAST])], policy, ["imd_decile"], catalogue=catalogue
     )
     lm_pooled = pool(lm, [*ORG_KEYS, "ethnic_group", "measure"], span.label)
-    sb = lm_pooled[
-        (lm_pooled["measure"] == "stillbirth")
-        & ~lm_pooled["ethnic_group"].isin(vocab.UNKNOWN_GROUPS)
+    sb = lm_pooled[lm_pooled["measure"] == "stillbirth"]
+    # from the released counts: from the true ones the excess gives the counts away
+    sb = release(sb, policy, TableSpec(by=("ethnic_group",)))
+    sb = sb.loc[
+        ~sb["ethnic_group"].isin(vocab.UNKNOWN_GROUPS) & sb["numerator"].notna(),
+        ["period", *ORG_KEYS, "ethnic_group", "measure", "numerator", "denominator"],
     ]
     excess = excess_totals(compare(sb, "ethnic_group", white), ["org_code", "org_name"])
     # an LMNS's excess is released only when its events reach the policy's minimum
@@ -133,4 +142,12 @@ def national(
         funnels=funnels,
         lmns_years=sb_years,
         england_years=apply_policy(rates(eng_sb, catalogue), policy, []),
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (span.first, span.last),
+            policy,
+        )
+        if with_stabilised
+        else None,
     )

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from matequity.analyses.tables import released_rates
+from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
-from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.disclosure.release import release_set
+from matequity.disclosure.spec import Rates, TableSpec
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
 
@@ -35,14 +36,25 @@ class Summary:
 
 
 def summary(engine: Engine, policy: Policy, catalogue: cat.Catalogue = cat.CATALOGUE) -> Summary:
+    """Every table of the summary, released together as one set (with the
+    organisations table, so that an LMNS's cells cannot be differenced against
+    England's, nor one period against another: ``disclosure.release_set``)."""
     ms = list(catalogue)
-    counts, rates = {}, {}
+    frames: dict[str, pd.DataFrame] = {}
+    specs: dict[str, TableSpec] = {}
     for level in LEVELS:
         for by in BREAKDOWNS:
             c = count_table(engine, ms, by=[by], level=level, period="all")
-            counts[(level, by)] = apply_policy(c, policy, [by])
-            rates[(level, by)] = released_rates(c, policy, [by], catalogue)
-    by_year = released_rates(
-        count_table(engine, ms, level="england", period="year"), policy, catalogue=catalogue
+            frames[f"counts:{level}:{by}"] = c
+            specs[f"counts:{level}:{by}"] = TableSpec(by=(by,))
+            frames[f"rates:{level}:{by}"] = rates(c, catalogue)
+            specs[f"rates:{level}:{by}"] = TableSpec(by=(by,), derived=(Rates(levels=("95",)),))
+    frames["by_year"] = rates(count_table(engine, ms, level="england", period="year"), catalogue)
+    specs["by_year"] = TableSpec(derived=(Rates(levels=("95",)),))
+    orgs = engine.execute(engine.table("organisations"))
+    rel = release_set(frames, policy, specs, organisations=orgs)
+    counts = {(lv, by): rel[f"counts:{lv}:{by}"] for lv in LEVELS for by in BREAKDOWNS}
+    rts = {(lv, by): rel[f"rates:{lv}:{by}"] for lv in LEVELS for by in BREAKDOWNS}
+    return Summary(
+        policy=policy, catalogue=catalogue, counts=counts, rates=rts, by_year=rel["by_year"]
     )
-    return Summary(policy=policy, catalogue=catalogue, counts=counts, rates=rates, by_year=by_year)

@@ -7,7 +7,9 @@ bad input, and no record-level values in any message.
 from __future__ import annotations
 
 from matequity.cli import (  # noqa: F401  (they register commands)
+    disclose,
     experience,
+    models,
     quality,
     records,
     report,

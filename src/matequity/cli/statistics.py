@@ -330,32 +330,3 @@ def power(
 
     df = _read(input)
     _write(power_table(df, by, reference, narrowing, time, years_of_data), output)
-
-
-@app.command()
-@user_errors
-def disclose(
-    input: InArg,
-    output: OutOpt,
-    policy: Annotated[str, typer.Option(help="nhs, opensafely, midpoint6 or ons-rates.")] = "nhs",
-    by: Annotated[
-        str,
-        typer.Option(
-            help="Breakdown columns whose 'All' rows are totals; default: any column holding 'All'."
-        ),
-    ] = "",
-    statistic: StatOpt = None,
-    multiplier: MultOpt = None,
-) -> None:
-    """Apply a disclosure control policy to a count table; the policy is recorded
-    in a disclosure_policy column."""
-    from matequity.disclosure.apply import apply_policy
-    from matequity.disclosure.policy import get
-
-    df = _read(input)
-    _write(
-        apply_policy(
-            df, get(policy), _cols(by) or None, statistic.value if statistic else None, multiplier
-        ),
-        output,
-    )

@@ -2,22 +2,26 @@
 
 * ``nhs`` (default; NHS England MSDS publications and the Maternity and Neonatal
   Equalities dashboard): counts 0 stay 0, 1-7 are shown as 5, others rounded to
-  the nearest 5; totals rounded the same way, independently; rates and
-  percentages computed from the unrounded counts but withheld when the numerator
-  is below 8; released rates rounded to 1 decimal place.
+  the nearest 5; totals rounded the same way, independently; rates, intervals and
+  every other statistic computed from the *released* (rounded) counts (as NHS
+  England's CQIM pipeline does) and withheld when the released numerator is
+  below 8; released rates to 1 decimal place.
 * ``opensafely`` (OpenSAFELY output checking, docs/outputs/sdc.md): counts of 1
   to 7 redacted, then every count rounded to the nearest 5; totals recomputed
-  from the released cells; rates recomputed from the released counts and
-  redacted where either count was; zeros kept.
+  from the released cells; rates from the released counts and redacted where
+  either count was; zeros kept.
 * ``midpoint6`` (OpenSAFELY midpoint-6 rounding): 0 stays 0, x > 0 becomes
-  ceil(x/6) x 6 - 3, so the true value lies in [x - 2, x + 3]; rates derived
-  from the rounded counts.
+  ceil(x/6) x 6 - 3, so the true value lies in [x - 2, x + 3]; statistics from
+  the rounded counts.
 * ``ons-rates`` (ONS mortality user guide, FOI 2021/3301): a rate table, not a
   count table: counts are not released; no rate from fewer than 3 events; rates
-  from fewer than 20 events flagged 'u' (unreliable).
+  from fewer than 20 events flagged 'u' (unreliable) and released without
+  their interval (with the interval, a rate from a few events gives its count).
 
-Every output that uses a policy records its name in a ``disclosure_policy``
-column.
+Each policy says which combinations of published tables it protects
+(:attr:`Policy.protects`); :mod:`matequity.disclosure.release` refuses the
+others. Every output that uses a policy records its name in a
+``disclosure_policy`` column. See docs/methods.md section 9.
 """
 
 from __future__ import annotations
@@ -26,6 +30,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+#: the combinations a policy can protect: 'All' margins within and across tables,
+#: tables at several organisation levels, tables of overlapping periods
+Combination = Literal["margins", "levels", "periods"]
+
+#: the smallest and largest count that must never be recoverable
+SMALL = (1, 7)
+
+#: ``suppressed`` markers: the policy's own rule withheld the counts or the rate,
+#: or secondary suppression withheld them to protect another cell
+WITHHELD_COUNTS = "counts"
+WITHHELD_RATE = "rate"
+WITHHELD_SECONDARY = "secondary"
 
 
 @dataclass(frozen=True)
@@ -41,10 +58,17 @@ class Policy:
     min_numerator_for_rate: int = 0
     #: numerator below which a released rate is flagged unreliable
     flag_below: int = 0
+    #: numerator below which a released rate's interval is withheld
+    min_numerator_for_interval: int = 0
     #: decimal places of released rates (None: as computed)
     rate_decimals: int | None = 1
-    #: rates from the released (True) or the unrounded (False) counts
-    rates_from_released: bool = False
+    #: statistics from the released (True) or the unrounded (False) counts
+    rates_from_released: bool = True
+    #: combinations of published tables the policy protects
+    protects: frozenset[str] = frozenset({"margins", "levels", "periods"})
+    #: releases are attacked and protected (False only for analyst-only exact
+    #: figures, which are never published: ``analyses.exact``)
+    audited: bool = True
 
     def count(self, x: np.ndarray) -> np.ndarray:
         """Released counts (float, NaN = withheld)."""
@@ -59,11 +83,15 @@ class Policy:
             out = np.full_like(x, np.nan)
         return np.where(np.isnan(x), np.nan, out)
 
-    def possible(self, released: float) -> tuple[float, float]:
-        """The range of true counts consistent with a released cell (an
-        attacker's knowledge; used by the tests)."""
+    def possible(self, released: float, marker: str = "") -> tuple[float, float]:
+        """The range of true counts consistent with a released cell: what an
+        attacker who knows the rule learns from it. ``marker``: the row's
+        ``suppressed`` value (a count withheld by the policy's own rule, or by
+        secondary suppression, which says nothing about it)."""
         if np.isnan(released):
-            return (1.0, 7.0) if self.name == "opensafely" else (0.0, np.inf)
+            if self.name == "opensafely" and marker == WITHHELD_COUNTS:
+                return 1.0, 7.0
+            return 0.0, np.inf
         if released == 0:
             return 0.0, 0.0
         if self.name == "nhs":
@@ -74,14 +102,33 @@ class Policy:
             return released - 2, released + 3
         return 0.0, np.inf
 
+    def numerator_from_rate(self, shown: bool, flagged: bool, marker: str) -> tuple[float, float]:
+        """The range of true numerators a rate's presence tells (its value aside):
+        withheld by the rule means fewer than the minimum; flagged, fewer than
+        the flag threshold; shown and not flagged, at least the threshold."""
+        lo, hi = 0.0, np.inf
+        if not shown:
+            if marker == WITHHELD_RATE and self.min_numerator_for_rate > 0:
+                hi = self.min_numerator_for_rate - 1.0
+            return lo, hi
+        lo = float(self.min_numerator_for_rate)
+        if self.flag_below:
+            if flagged:
+                hi = self.flag_below - 1.0
+            else:
+                lo = max(lo, float(self.flag_below))
+        return lo, hi
+
 
 POLICIES: dict[str, Policy] = {
     p.name: p
     for p in (
         Policy(
             "nhs",
-            "NHS England: 0 stays 0, 1-7 shown as 5, else nearest 5; rates withheld below 8 events",
-            "NHS England MSDS publications; Maternity and Neonatal Equalities dashboard appendices",
+            "NHS England: 0 stays 0, 1-7 shown as 5, else nearest 5; rates from the "
+            "released counts, withheld below 8 events",
+            "NHS England MSDS publications and CQIM; Maternity and Neonatal Equalities "
+            "dashboard appendices",
             "round",
             min_numerator_for_rate=8,
         ),
@@ -91,24 +138,25 @@ POLICIES: dict[str, Policy] = {
             "OpenSAFELY documentation, docs/outputs/sdc.md",
             "recompute",
             min_numerator_for_rate=8,
-            rates_from_released=True,
         ),
         Policy(
             "midpoint6",
-            "Midpoint-6 rounding: ceil(x/6) x 6 - 3",
+            "Midpoint-6 rounding: ceil(x/6) x 6 - 3; rates from the rounded counts",
             "OpenSAFELY documentation, midpoint-6 rounding",
             "round",
-            rates_from_released=True,
             rate_decimals=None,
         ),
         Policy(
             "ons-rates",
-            "ONS: rates only; none from fewer than 3 events; 'u' below 20",
+            "ONS: rates only; none from fewer than 3 events; 'u' and no interval below 20",
             "ONS mortality statistics user guide; FOI 2021/3301",
             "round",
             releases_counts=False,
             min_numerator_for_rate=3,
             flag_below=20,
+            min_numerator_for_interval=20,
+            rates_from_released=False,
+            protects=frozenset({"margins"}),
         ),
     )
 }

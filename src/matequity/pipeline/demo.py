@@ -19,11 +19,13 @@ from matequity import vocabulary as vocab
 from matequity.analyses.quality import quality
 from matequity.analyses.summary import summary
 from matequity.disclosure.policy import POLICIES
+from matequity.experience import store as experience_store
 from matequity.ingest.load import ingest
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs.reports import render
 from matequity.outputs.reports import summary as summary_layout
 from matequity.pipeline import reports
+from matequity.synth import experience as synth_experience
 from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
 from matequity.tablefiles import write_counts
@@ -76,6 +78,10 @@ def run(
         ],
         on_step=step,
     )
+    step("loading staff and families' experience")
+    experience_dir = data / synth_experience.DIR
+    files = [experience_dir / f for f in synth_experience.FILES.values()]
+    experience_store.load("duckdb", store_path, [f for f in files if f.exists()])
     step("the signal register and demo accounts for the web service")
     accounts = create_demo_accounts(store_path)
     tables_dir = out / "tables"

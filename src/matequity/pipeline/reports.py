@@ -42,6 +42,8 @@ class ReportRequest:
     annotations: tuple[Annotation, ...] = ()
     #: the service database holding the signal register (default: beside the store)
     database: str | None = None
+    #: include stabilised & adjusted rates (a model fitted per measure)
+    stabilised: bool = True
 
 
 def register_reader(database: str | None):
@@ -77,17 +79,27 @@ def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
             req.period,
             req.reference_rate,
             register=register_reader(req.database),
+            with_stabilised=req.stabilised,
         )
         return board_layout.report(a, req.annotations), a
     if req.kind == "lmns":
-        a = lmns(eng, req.org, req.policy, req.period, req.overdispersion)
+        a = lmns(
+            eng,
+            req.org,
+            req.policy,
+            req.period,
+            req.overdispersion,
+            with_stabilised=req.stabilised,
+        )
         return lmns_layout.report(a, req.annotations), a
     if req.kind == "national":
         if req.org != vocab.ENGLAND_CODE:
             raise UserError(
                 f"--org {req.org}: the national report covers England ({vocab.ENGLAND_CODE}) only"
             )
-        a = national(eng, req.policy, req.period, req.overdispersion)
+        a = national(
+            eng, req.policy, req.period, req.overdispersion, with_stabilised=req.stabilised
+        )
         return national_layout.report(a, req.annotations), a
     raise UserError(f"unknown report '{req.kind}': expected {', '.join(KINDS)}")
 

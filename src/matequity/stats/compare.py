@@ -63,7 +63,6 @@ def compare(
     stat, mult, better = measure_settings(df, statistic, multiplier, higher_is_better)
     t = df.copy()
     t["_stat"], t["_mult"], t["_better"] = stat, mult, better
-    z = z_value(confidence)
     parts = []
     for _kv, part in iter_frames(t, keys):
         part = part.copy()
@@ -78,34 +77,14 @@ def compare(
         a, n1 = part["numerator"].astype(float), part["denominator"].astype(float)
         # numpy scalars: a reference with no events gives inf/NaN, not ZeroDivisionError
         c, n0 = np.float64(r["numerator"]), np.float64(r["denominator"])
-        is_prop = part["_stat"] == "proportion"
-        m = part["_mult"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p1, p0 = a / n1, c / n0
-            rr = p1 / p0
-            se_log = np.where(
-                is_prop, np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0), np.sqrt(1 / a + 1 / c)
-            )
-            ok = (a > 0) & (c > 0)
-            part["value"] = p1 * m
-            part["ref_value"] = p0 * m
-            part["ratio"] = np.where(ok, rr, np.nan)
-            part["ratio_lower_95"] = np.where(ok, rr * np.exp(-z * se_log), np.nan)
-            part["ratio_upper_95"] = np.where(ok, rr * np.exp(z * se_log), np.nan)
-            d = p1 - p0
-            l1, u1 = wilson(a, n1, confidence)
-            l0, u0 = wilson(np.full(len(a), c), np.full(len(a), n0), confidence)
-            newc_lo = d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
-            newc_hi = d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-            se_d = np.sqrt(a / n1**2 + c / n0**2)
-            part["difference"] = d * m
-            part["difference_lower_95"] = np.where(is_prop, newc_lo, d - z * se_d) * m
-            part["difference_upper_95"] = np.where(is_prop, newc_hi, d + z * se_d) * m
-            expected = n1 * p0
-        part["expected_at_reference"] = expected
-        part["excess_events"] = a - expected
+        is_prop = (part["_stat"] == "proportion").to_numpy()
+        stats = pair_statistics(
+            a.to_numpy(), n1.to_numpy(), c, n0, is_prop, part["_mult"].to_numpy(), confidence
+        )
+        for col, v in stats.items():
+            part[col] = v
         total = a.sum()
-        part["excess_share"] = (a - expected) / total if total > 0 else np.nan
+        part["excess_share"] = part["excess_events"] / total if total > 0 else np.nan
         part.loc[part[by].astype(str) == ref, ["excess_events", "excess_share"]] = 0.0
         part["method"] = np.where(
             is_prop,
@@ -113,8 +92,68 @@ def compare(
             "ratio: log Wald (Poisson); difference: Wald (Poisson)",
         )
         parts.append(part)
+    if not parts:  # no rows: the columns, and nothing in them
+        results = ["reference", *RESULTS, "excess_share", "method"]
+        return pd.DataFrame(columns=list(dict.fromkeys([*df.columns, *results])))
     out = pd.concat(parts, ignore_index=True)
     return out.drop(columns=["_stat", "_mult", "_better"])
+
+
+#: the columns of :func:`pair_statistics`, in order
+RESULTS = (
+    "value",
+    "ref_value",
+    "ratio",
+    "ratio_lower_95",
+    "ratio_upper_95",
+    "difference",
+    "difference_lower_95",
+    "difference_upper_95",
+    "expected_at_reference",
+    "excess_events",
+)
+
+
+def pair_statistics(
+    a: np.ndarray,
+    n1: np.ndarray,
+    c: float | np.ndarray,
+    n0: float | np.ndarray,
+    is_prop: np.ndarray,
+    m: np.ndarray,
+    confidence: float = 0.95,
+) -> dict[str, np.ndarray]:
+    """Group (a events of n1) against reference (c of n0), elementwise: value,
+    ref_value, ratio and limits, difference and limits, expected events at the
+    reference rate and excess events (the formulas in the module docstring)."""
+    a, n1 = np.asarray(a, dtype=float), np.asarray(n1, dtype=float)
+    c = np.broadcast_to(np.asarray(c, dtype=float), a.shape)
+    n0 = np.broadcast_to(np.asarray(n0, dtype=float), a.shape)
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p0 = a / n1, c / n0
+        rr = p1 / p0
+        se_log = np.where(is_prop, np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0), np.sqrt(1 / a + 1 / c))
+        ok = (a > 0) & (c > 0)
+        d = p1 - p0
+        l1, u1 = wilson(a, n1, confidence)
+        l0, u0 = wilson(c, n0, confidence)
+        newc_lo = d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
+        newc_hi = d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
+        se_d = np.sqrt(a / n1**2 + c / n0**2)
+        expected = n1 * p0
+        return {
+            "value": p1 * m,
+            "ref_value": p0 * m,
+            "ratio": np.where(ok, rr, np.nan),
+            "ratio_lower_95": np.where(ok, rr * np.exp(-z * se_log), np.nan),
+            "ratio_upper_95": np.where(ok, rr * np.exp(z * se_log), np.nan),
+            "difference": d * m,
+            "difference_lower_95": np.where(is_prop, newc_lo, d - z * se_d) * m,
+            "difference_upper_95": np.where(is_prop, newc_hi, d + z * se_d) * m,
+            "expected_at_reference": expected,
+            "excess_events": a - expected,
+        }
 
 
 def excess_totals(compared: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
