@@ -29,6 +29,7 @@ demo: env
 
 test: env
 	scripts/install-browser.sh
+	scripts/install-axe.sh
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/python -m pytest -q
 

@@ -92,3 +92,15 @@ def synthetic_store(synthetic: dict[str, Path], tmp_path_factory: pytest.TempPat
     store = tmp_path_factory.mktemp("store") / "store.duckdb"
     ingest(store, [synthetic["organisations"], synthetic["imd_lookup"], synthetic["births"]])
     return store
+
+
+@pytest.fixture(scope="session")
+def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four years of a 1.5% synthetic England (about 36,000 births): enough years
+    for the dashboard's trends (three or more)."""
+    out = tmp_path_factory.mktemp("dashboard")
+    years = range(2020, 2024)
+    files = synth_write.write(generate(years, seed=11, scale=0.015), out, years, 11, 0.015)
+    store = out / "store.duckdb"
+    ingest(store, [files["organisations"], files["imd_lookup"], files["births"]])
+    return store

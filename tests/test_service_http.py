@@ -320,7 +320,7 @@ def test_months_that_led_to_the_signal_and_earlier_signals(world, client):
 def test_log_in_never_sends_you_off_site(target):
     from matequity.web.routes.pages import safe_next
 
-    assert safe_next(target) == "/signals"
+    assert safe_next(target) == "/"  # the home page (the dashboard)
     assert (
         safe_next("/signals/moss%3AA%3A2024-01%3AL2?x=1") == "/signals/moss%3AA%3A2024-01%3AL2?x=1"
     )

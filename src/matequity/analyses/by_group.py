@@ -67,9 +67,10 @@ def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     rel = release(counts, policy, TableSpec(by=(by,)))
     keys = [c for c in counts.columns if c not in ("numerator", "denominator")]
     known = rel.loc[~rel[by].isin(UNKNOWN_GROUPS) & rel["numerator"].notna(), keys + COUNTS]
-    out = excess_totals(compare(known, by, "best"), ["measure"]).rename(
-        columns={"reference": "best"}
-    )
+    compared = compare(known, by, "best")
+    if "excess_events" not in compared.columns:  # no group has enough events to be the best
+        return pd.DataFrame(columns=["by", "measure", "best", "excess_events", "excess_share"])
+    out = excess_totals(compared, ["measure"]).rename(columns={"reference": "best"})
     out.loc[out["events"] < policy.min_numerator_for_rate, ["excess_events", "excess_share"]] = (
         np.nan
     )

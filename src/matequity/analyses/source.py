@@ -32,5 +32,6 @@ class StoreSource:
                 st = f.stat()
             except OSError:
                 continue
-            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+            # the inode too: an ingest swaps a new file in by an atomic rename
+            parts.append(f"{f.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
         return "|".join(parts)

@@ -66,6 +66,9 @@ class Policy:
     rates_from_released: bool = True
     #: combinations of published tables the policy protects
     protects: frozenset[str] = frozenset({"margins", "levels", "periods"})
+    #: releases are attacked and protected (False only for analyst-only exact
+    #: figures, which are never published: ``analyses.exact``)
+    audited: bool = True
 
     def count(self, x: np.ndarray) -> np.ndarray:
         """Released counts (float, NaN = withheld)."""

@@ -14,7 +14,7 @@ from matequity.servicedb import Database, default_url, open_database
 from matequity.web import errors
 from matequity.web.context import ServiceContext
 from matequity.web.data import DataAccess
-from matequity.web.routes import api, assets, health, pages
+from matequity.web.routes import api, assets, dashboard, health, pages
 from matequity.web.security import BodyLimit, SecurityHeaders
 from matequity.web.settings import ServiceSettings
 
@@ -48,6 +48,7 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
     app.include_router(api.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)

@@ -14,9 +14,11 @@ from fastapi import Depends, Request
 
 from matequity.accounts.login_limits import LoginLimits
 from matequity.servicedb import Database
+from matequity.web import formatting
 from matequity.web.auth.bearer import BearerAuthenticator
 from matequity.web.auth.identity import Authenticator
 from matequity.web.auth.session import SessionAuthenticator
+from matequity.web.charts import script_json
 from matequity.web.data import DataAccess
 from matequity.web.settings import ServiceSettings
 
@@ -38,6 +40,10 @@ class ServiceContext:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        env.filters["cell"] = formatting.cell
+        env.filters["raw"] = formatting.raw
+        env.filters["spec_json"] = lambda c: script_json(c.spec())
+        env.tests["exact"] = formatting.is_exact
         return env
 
     @cached_property

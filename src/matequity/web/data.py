@@ -49,6 +49,7 @@ class DataAccess:
         self.source = source
         self.policy = policy
         self._lock = threading.RLock()
+        self._cache_lock = threading.Lock()
         self._engine = None
         self._fp: str | None = None
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
@@ -60,23 +61,41 @@ class DataAccess:
         if self._engine is None or fp != self._fp:
             if self._engine is not None:
                 self._engine.close()
-            self._cache.clear()
+            with self._cache_lock:
+                self._cache.clear()
             self._engine = self.source.open()
             self._fp = fp
         return self._engine
 
+    def _hit(self, k: tuple) -> tuple[bool, Any]:
+        with self._cache_lock:
+            if k in self._cache:
+                self._cache.move_to_end(k)
+                return True, self._cache[k]
+        return False, None
+
     def _cached(self, key: tuple, fn: Callable[[Any], T]) -> T:
+        # a hit needs no engine: answered while another thread computes
+        found, value = self._hit((self.source.fingerprint(), *key))
+        if found:
+            return value
         with self._lock:
             eng = self._current()
             k = (self._fp, *key)
-            if k in self._cache:
-                self._cache.move_to_end(k)
-                return self._cache[k]
+            found, value = self._hit(k)
+            if found:
+                return value
             value = fn(eng)
-            self._cache[k] = value
-            while len(self._cache) > self._max:
-                self._cache.popitem(last=False)
+            with self._cache_lock:
+                self._cache[k] = value
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
             return value
+
+    def cached(self, key: tuple, fn: Callable[[Any], T]) -> T:
+        """``fn(engine)``, computed once per store version and ``key`` (``fn``
+        must call analysis functions only: the engine is theirs)."""
+        return self._cached(key, fn)
 
     def close(self) -> None:
         with self._lock:

@@ -46,21 +46,16 @@ def render(ctx: ServiceContext, name: str, status: int = 200, **values: Any) -> 
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no //)."""
+    """Only a path on this site (no scheme, no host, no //); else the home page."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/signals"
+        return "/"
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # browsers drop tabs/newlines
-        return "/signals"
+        return "/"
     return target
 
 
 def signal_path(sid: str) -> str:
     return f"/signals/{quote(sid, safe='')}"
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/signals", status_code=303)
 
 
 @router.get("/login")
@@ -85,7 +80,7 @@ def login(
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/signals",
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     nxt = safe_next(next)
     blank = Response()

@@ -16,7 +16,17 @@
         ast: true,
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true }
-      }).then(function () {
+      }).then(function (result) {
+        // the views, for scripts and tests that read a chart's data
+        window.matequityViews = window.matequityViews || {};
+        window.matequityViews[target.id] = result.view;
+        // the figure's role="img" and aria-label, the alt text beside it and the
+        // table view describe the chart: the drawing itself is hidden from
+        // assistive technology rather than read mark by mark
+        target.querySelectorAll("svg").forEach(function (svg) {
+          svg.setAttribute("aria-hidden", "true");
+          svg.setAttribute("focusable", "false");
+        });
         target.setAttribute("data-rendered", "true");
       }).catch(function (err) {
         target.textContent = "The chart could not be drawn.";
