@@ -154,3 +154,16 @@ def test_small_multiples_one_panel_per_organisation_with_england():
     e = d[d["series"] == "England"].groupby("period")["value"].agg(["min", "max"])
     assert (e["min"] == e["max"]).all() and list(e["min"]) == [3.5, 3.4]
     assert "3 of 4 organisation-years are shown" in c.alt_text
+
+
+def test_funnel_positions_belong_to_their_organisations_whatever_the_index():
+    """Count tables filtered upstream keep their index: each released point keeps
+    its own position (found by the 1M-birth benchmark's LMNS report)."""
+    units = _units()
+    shuffled = pd.concat([units.iloc[:0], units]).set_axis(range(100, 120)).iloc[::-1]
+    got = peer_funnel(shuffled, BY_NAME["stillbirth"], POLICIES["nhs"]).points
+    exact, _ = funnel(units, "rate", 1000)
+    want = exact.set_index("org_code")["position_99_8"]
+    shown = got[got["value"].notna()].set_index("org_code")["position_99_8"]
+    assert len(shown) == len(units) - 1  # QS19's one stillbirth is withheld
+    assert shown.to_dict() == want[shown.index].to_dict()

@@ -46,6 +46,8 @@ def peer_funnel(
     """``counts``: one row per organisation for ``measure`` (count-table columns)."""
     part = counts[(counts["measure"] == measure.name) & (counts["denominator"] > 0)]
     units, disp = funnel(part, measure.statistic, measure.multiplier, overdispersion)
+    # released rows come back numbered from 0: the positions join on that
+    units = units.reset_index(drop=True)
     lim = curve(
         measure.statistic,
         float(part["denominator"].max()),

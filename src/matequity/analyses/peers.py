@@ -123,6 +123,7 @@ def peers(
     if exact_codes:
         part = all_orgs[(all_orgs["measure"] == m.name) & (all_orgs["denominator"] > 0)]
         units_, _disp = funnel(part, m.statistic, m.multiplier, overdispersion)
+        units_ = units_.reset_index(drop=True)  # released rows are numbered from 0
         exact = apply_policy(units_[[*KEYS, "numerator", "denominator", "value"]], EXACT, [])
         exact = exact.join(units_[[*POSITION_COLS, "limits"]])
         points = _mixed(exact, rel.points, exact_codes)
