@@ -20,7 +20,7 @@ from scipy import stats as sps
 from matequity.errors import UserError
 from matequity.stats.disparities import disparities, poisson_fit
 
-REF = Path(__file__).parent / "reference" / "glm"
+REF = Path(__file__).parents[1] / "reference" / "glm"
 ADJ = ["imd_quintile", "age_band"]
 
 

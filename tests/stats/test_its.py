@@ -19,7 +19,7 @@ from scipy import stats as sps
 from matequity.errors import UserError
 from matequity.stats.its import its, month_index
 
-REF = Path(__file__).parent / "reference" / "glm"
+REF = Path(__file__).parents[1] / "reference" / "glm"
 
 
 def _months(first: str, n: int) -> list[str]:

@@ -16,7 +16,7 @@ from matequity.stats.its import its
 from matequity.stats.stabilised import stabilised_rates
 
 runner = CliRunner()
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).parents[1] / "reference"
 
 
 def run(*args, code: int = 0):

@@ -47,7 +47,7 @@ from matequity.stats.design import treatment_design
 from matequity.stats.glmm import _Problem, conditional_modes, fit_glmm, gauss_hermite
 from matequity.stats.stabilised import stabilised_rates
 
-REF = Path(__file__).parent / "reference" / "lme4"
+REF = Path(__file__).parents[1] / "reference" / "lme4"
 TERMS = {"casemix": ["age_band", "deprivation"], "intercept": [], "nosd": []}
 CASES = [(d, k) for d in TERMS for k in (1, 9)]
 

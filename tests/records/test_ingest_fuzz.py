@@ -25,7 +25,7 @@ from matequity.cli.main import app
 from matequity.errors import UserError
 from matequity.ingest.load import ingest
 from matequity.model import schema
-from test_ingest import store_digest
+from records.test_ingest import store_digest
 
 HEADER = list(schema.BIRTH_FIELD_NAMES)
 NASTY = st.one_of(

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from matequity.cli.main import app
 from service_support import start_server, stop_server
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "matequity"
+SRC = Path(__file__).resolve().parents[2] / "src" / "matequity"
 
 
 @pytest.fixture

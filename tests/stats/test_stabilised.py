@@ -378,7 +378,7 @@ def test_synthetic_nicus_sit_at_the_busiest_site_of_larger_trusts():
 
 
 def test_an_sd_of_zero_is_said():
-    ref = Path(__file__).parent / "reference" / "lme4" / "data_nosd.csv"
+    ref = Path(__file__).parents[1] / "reference" / "lme4" / "data_nosd.csv"
     d = pd.read_csv(ref).rename(columns={"deaths": "numerator", "births": "denominator"})
     res = stabilised_rates(d, "org")
     assert res.fit.sd == 0.0

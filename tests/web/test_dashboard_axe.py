@@ -23,7 +23,7 @@ CHROMIUM = shutil.which("chromium")
 AXE = Path(
     os.environ.get(
         "MATEQUITY_AXE",
-        Path(__file__).parents[1] / ".tools/axe/node_modules/axe-core/axe.min.js",
+        Path(__file__).parents[2] / ".tools/axe/node_modules/axe-core/axe.min.js",
     )
 )
 REQUIRE = os.environ.get("MATEQUITY_REQUIRE_AXE") == "1"

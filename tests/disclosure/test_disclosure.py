@@ -173,7 +173,7 @@ def test_exported_cells_and_headers_are_neutralised(tmp_path, suffix):
 def _docs_bias_rows() -> dict[int, list[str]]:
     from pathlib import Path
 
-    text = (Path(__file__).parents[1] / "docs" / "methods.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "methods.md").read_text()
     part = text[text.index("### 9.4") : text.index("### 9.5")]
     rows = {}
     for line in part.splitlines():

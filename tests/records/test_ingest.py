@@ -19,7 +19,7 @@ from matequity.ingest.load import ingest
 from matequity.ingest.reasons import REASON_CODES
 from matequity.model import schema
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parents[1] / "data" / "bad"
 BAD_CASES = {
     "empty.csv": "the file is empty",
     "header_only.csv": "has a header but no data rows",

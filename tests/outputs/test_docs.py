@@ -8,7 +8,7 @@ from matequity.ingest.reasons import REASON_CODES
 from matequity.measures.catalogue import MEASURES
 from matequity.model import schema
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_data_model_lists_every_field_with_its_msds_source():
