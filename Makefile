@@ -27,20 +27,23 @@ env: $(VENV)/.synced
 demo: env
 	$(VENV)/bin/matequity demo --out matequity-demo
 
+# the suite on every core (pytest-xdist), with the coverage floor of pyproject.toml
 test: env
 	scripts/install-browser.sh
 	scripts/install-axe.sh
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile --cov --cov-report=term
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 
 bench: env
-	$(VENV)/bin/python benchmarks/bench_pipeline.py
+	cd benchmarks && ../$(VENV)/bin/python bench_engine.py
 	cd benchmarks && ../$(VENV)/bin/python bench_signals.py
-	cd benchmarks && ../$(VENV)/bin/python bench_reports.py
+	cd benchmarks && ../$(VENV)/bin/python bench_service.py
+	cd benchmarks && ../$(VENV)/bin/python bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) matequity-demo .pytest_cache .ruff_cache
