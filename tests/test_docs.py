@@ -16,7 +16,7 @@ def test_data_model_lists_every_field_with_its_msds_source():
     for f in schema.BIRTH_FIELDS:
         row = next(line for line in text.splitlines() if line.startswith(f"| `{f.name}` |"))
         assert f.msds_source in row
-    for name in schema.ORGANISATION_COLUMNS:
+    for name in schema.ORGANISATION_STORE_COLUMNS:
         assert f"`{name}`" in text
     for code in REASON_CODES:
         assert f"`{code}`" in text

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from matequity.cli.main import app
 from matequity.errors import UserError
+from matequity.servicedb import open_database
 from matequity.signals import register
 from matequity.signals.workdays import add_working_days, is_working_day
 
@@ -51,31 +52,84 @@ def chart(levels):
     )
 
 
+def check(by="Head of Midwifery", actions="rota reviewed"):
+    return register.Check(
+        by, dt.date(2026, 1, 5), "staffing below plan twice", actions, "assured_with_actions"
+    )
+
+
 def test_register_is_idempotent_and_append_only(tmp_path):
-    con = duckdb.connect(str(tmp_path / "s.duckdb"))
-    r1 = register.register(con, chart([0, 1, 2, 0]), dt.date(2025, 12, 24))
-    r2 = register.register(con, chart([0, 1, 2, 0]), dt.date(2026, 1, 2))
+    db = open_database(f"sqlite:///{tmp_path / 'service.sqlite'}")
+    r1 = register.register(db, chart([0, 1, 2, 0]), dt.date(2025, 12, 24))
+    r2 = register.register(db, chart([0, 1, 2, 0]), dt.date(2026, 1, 2))
     assert (r1.new, r1.already, r2.new, r2.already) == (2, 0, 0, 2)
     # new data adds only the new signal
-    r3 = register.register(con, chart([0, 1, 2, 0, 1]), dt.date(2026, 1, 2))
+    r3 = register.register(db, chart([0, 1, 2, 0, 1]), dt.date(2026, 1, 2))
     assert (r3.new, r3.already) == (1, 2)
-    lst = register.listing(con, today=dt.date(2026, 1, 9)).set_index("signal_id")
+    lst = register.listing(db, today=dt.date(2026, 1, 9)).set_index("signal_id")
     sid = "moss:A:2025-02:L1"
     assert lst.loc[sid, "due_date"] == dt.date(2026, 1, 8)
     assert lst.loc[sid, "status"] == "open" and bool(lst.loc[sid, "overdue"])
+    assert lst.loc[sid, "display_status"] == "overdue"
     assert lst.loc["moss:A:2025-05:L1", "first_detected"] == dt.date(2026, 1, 2)
-    register.record(con, sid, "check_recorded", "Head of Midwifery", "rota reviewed")
-    register.record(con, sid, "closed", "Director of Midwifery")
-    h = register.history(con, sid)
-    assert h["status"].tolist() == ["open", "check_recorded", "closed"]
-    assert h["recorded_by"].tolist()[1:] == ["Head of Midwifery", "Director of Midwifery"]
+    assert lst.loc["moss:A:2025-05:L1", "display_status"] == "new"
+    # closing needs a recorded check
+    with pytest.raises(UserError, match="record a critical safety check before closing"):
+        register.record(db, sid, "closed", "Director of Midwifery")
+    register.record(db, sid, "in_progress", "Head of Midwifery")
+    register.record_check(db, sid, check(), "Head of Midwifery")
+    register.record(db, sid, "closed", "Director of Midwifery")
+    h = register.history(db, sid)
+    assert h["status"].tolist() == ["open", "in_progress", "check_recorded", "closed"]
+    assert h["recorded_by"].tolist()[1:] == ["Head of Midwifery"] * 2 + ["Director of Midwifery"]
+    c = register.checks(db, sid)
+    assert c[["check_no", "checked_by", "actions", "outcome"]].values.tolist() == [
+        [1, "Head of Midwifery", "rota reviewed", "assured_with_actions"]
+    ]
     with pytest.raises(UserError, match="closed"):
-        register.record(con, sid, "escalated", "x")
+        register.record(db, sid, "escalated", "x")
+    with pytest.raises(UserError, match="closed"):
+        register.record_check(db, sid, check(), "x")
     with pytest.raises(UserError, match="no signal"):
-        register.record(con, "moss:Z:2025-01:L2", "closed", "x")
+        register.record(db, "moss:Z:2025-01:L2", "closed", "x")
     with pytest.raises(UserError, match="unknown status"):
-        register.record(con, "moss:A:2025-03:L2", "done", "x")
-    assert register.listing(con).set_index("signal_id").loc[sid, "status"] == "closed"
+        register.record(db, "moss:A:2025-03:L2", "done", "x")
+    lst = register.listing(db).set_index("signal_id")
+    assert lst.loc[sid, "status"] == "closed" and lst.loc[sid, "display_status"] == "closed"
+    # an escalating check shows as escalated
+    register.record_check(
+        db,
+        "moss:A:2025-03:L2",
+        register.Check("HoM", dt.date(2026, 1, 5), "f", "a", "not_assured", True),
+        "HoM",
+    )
+    assert bool(register.listing(db).set_index("signal_id").loc["moss:A:2025-03:L2", "escalated"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("checked_by", " ", "checked_by: required"),
+        ("findings", "", "findings: required"),
+        ("actions", "", "actions: required"),
+        ("outcome", "fine", "outcome 'fine': expected one of assured"),
+        ("findings", "x" * 10_001, "findings: too long"),
+    ],
+)
+def test_a_check_must_be_complete(tmp_path, field, value, message):
+    db = open_database(f"sqlite:///{tmp_path / 'service.sqlite'}")
+    register.register(db, chart([2]), dt.date(2025, 12, 24))
+    base = {
+        "checked_by": "HoM",
+        "check_date": dt.date(2026, 1, 5),
+        "findings": "f",
+        "actions": "a",
+        "outcome": "assured",
+    }
+    base[field] = value
+    with pytest.raises(UserError, match=message):
+        register.record_check(db, "moss:A:2025-01:L2", register.Check(**base), "HoM")
+    assert register.checks(db, "moss:A:2025-01:L2").empty
 
 
 def test_signals_run_list_check_on_a_store(synthetic_store, tmp_path):
@@ -99,9 +153,10 @@ def test_signals_run_list_check_on_a_store(synthetic_store, tmp_path):
         ],
     )
     assert r.exit_code == 0, r.output
+    assert (tmp_path / "s.service.sqlite").exists()  # the register sits next to the store
     chart_ = pd.read_csv(tmp_path / "out" / "moss.csv")
     n = int((chart_["level"] > 0).sum())
-    assert f"{n} new signal(s)" in r.output
+    assert n > 0 and f"{n} new signal(s)" in r.output
     again = CliRunner().invoke(
         app, ["signals", "run", "--store", str(store), "--reference-rate", "0.004"]
     )
@@ -110,23 +165,84 @@ def test_signals_run_list_check_on_a_store(synthetic_store, tmp_path):
     CliRunner().invoke(app, ["signals", "list", "--store", str(store), "-o", str(lst)])
     reg = pd.read_csv(lst)
     assert len(reg) == n and (reg["due_date"] == "2026-01-08").all()
-    if n:
-        sid = reg["signal_id"].iloc[0]
-        r = CliRunner().invoke(
-            app,
-            [
-                "signals",
-                "check",
-                "--store",
-                str(store),
-                "--id",
-                sid,
-                "--by",
-                "HoM",
-                "--actions",
-                "staffing reviewed",
-            ],
-        )
-        assert r.exit_code == 0, r.output
+    sid = reg["signal_id"].iloc[0]
+    base = ["signals", "check", "--store", str(store), "--id", sid, "--by", "HoM"]
+    r = CliRunner().invoke(app, [*base, "--actions", "staffing reviewed"])
+    assert r.exit_code == 2 and "findings: required" in r.output
+    r = CliRunner().invoke(
+        app,
+        [
+            *base,
+            "--actions",
+            "staffing reviewed",
+            "--findings",
+            "no concerns",
+            "--outcome",
+            "assured",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, [*base, "--status", "closed"])
+    assert r.exit_code == 0, r.output
+    db = open_database(f"sqlite:///{tmp_path / 's.service.sqlite'}")
+    assert register.get(db, sid)["status"] == "closed"
+    # the trust board report reads the register from the service database
+    from matequity import engine as engines
+    from matequity.pipeline.reports import register_reader
+
+    site = sid.split(":")[1]
+    with engines.open("duckdb", store) as eng:
+        board_reg = register_reader(None)(eng, [site])
+    assert board_reg.set_index("signal_id").loc[sid, "status"] == "closed"
     ex = pd.read_csv(tmp_path / "out" / "excess_events.csv")
     assert ex.groupby("site_code")["cumulative_excess"].last().notna().all()
+
+
+def test_an_old_store_register_moves_to_the_service_database(synthetic_store, tmp_path):
+    """Stores written before the service kept the register in DuckDB tables."""
+    import shutil
+
+    store = tmp_path / "old.duckdb"
+    shutil.copy(synthetic_store, store)
+    con = duckdb.connect(str(store))
+    con.execute(
+        "CREATE TABLE signals (signal_id VARCHAR PRIMARY KEY, method VARCHAR, site_code VARCHAR, "
+        "month VARCHAR, level INTEGER, first_detected DATE, due_date DATE, registered_at TIMESTAMP)"
+    )
+    con.execute(
+        "CREATE TABLE signal_events (signal_id VARCHAR, event_no INTEGER, status VARCHAR, "
+        "recorded_by VARCHAR, recorded_at TIMESTAMP, actions VARCHAR)"
+    )
+    site = con.execute("SELECT min(site_code) FROM organisations").fetchone()[0]
+    sid = f"moss:{site}:2023-05:L1"
+    con.execute(
+        "INSERT INTO signals VALUES (?, 'moss', ?, '2023-05', 1, DATE '2025-12-24', "
+        "DATE '2026-01-08', TIMESTAMP '2025-12-24 09:00:00')",
+        [sid, site],
+    )
+    con.executemany(
+        "INSERT INTO signal_events VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (sid, 1, "open", "matequity", dt.datetime(2025, 12, 24, 9), None),
+            (sid, 2, "check_recorded", "HoM", dt.datetime(2026, 1, 5, 10), "rota reviewed"),
+            (sid, 3, "closed", "DoM", dt.datetime(2026, 1, 6, 10), None),
+        ],
+    )
+    con.close()
+    outputs = []
+    for _ in range(2):  # the second time there is nothing left to move
+        r = CliRunner().invoke(app, ["signals", "list", "--store", str(store)])
+        assert r.exit_code == 0, r.output
+        outputs.append(r.output)
+    assert "moved the store's register" in outputs[0] and "1 signal(s), 3 event(s)" in outputs[0]
+    assert "moved" not in outputs[1]
+    db = open_database(f"sqlite:///{tmp_path / 'old.service.sqlite'}")
+    s = register.get(db, sid)
+    assert (s["status"], s["due_date"], s["checks"]) == ("closed", dt.date(2026, 1, 8), 1)
+    assert register.history(db, sid)["status"].tolist() == ["open", "check_recorded", "closed"]
+    c = register.checks(db, sid).iloc[0]
+    assert (c["checked_by"], c["actions"], c["outcome"]) == ("HoM", "rota reviewed", "not_recorded")
+    import sqlalchemy as sa
+
+    with db.engine.connect() as c2:
+        assert c2.execute(sa.text("SELECT count(*) FROM store_imports")).scalar_one() == 1

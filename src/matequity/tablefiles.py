@@ -56,7 +56,9 @@ def read_counts(
     return df
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+#: leaders a spreadsheet reads as a formula (OWASP "CSV Injection": =, +, -, @,
+#: and Tab and CR, which some spreadsheets strip before reading the rest)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(v):
@@ -64,7 +66,7 @@ def _safe(v):
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells (and column names) beginning with =, +, - or @ get a leading
+    """Text cells (and column names) beginning with =, +, -, @, Tab or CR get a leading
     apostrophe, so that a spreadsheet opening the file never runs them as
     formulas (CSV injection; OWASP "CSV Injection")."""
     out = df.copy()

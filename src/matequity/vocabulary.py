@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matequity.model import age, deprivation, ethnicity
+from matequity.model import age, baby, deprivation, ethnicity
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -133,6 +133,19 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
         column="age_band",
         order=age.AGE_BAND_ORDER,
         reference=None,
+    ),
+    Breakdown(name="baby_sex", title="Baby's sex", column="baby_sex", order=baby.SEX_ORDER),
+    Breakdown(
+        name="multiplicity",
+        title="Singleton or multiple birth",
+        column="multiplicity",
+        order=baby.MULTIPLICITY_ORDER,
+    ),
+    Breakdown(
+        name="gestation_band",
+        title="Gestation at birth",
+        column="gestation_band",
+        order=baby.GESTATION_ORDER,
     ),
 )
 BREAKDOWN: dict[str, Breakdown] = {b.name: b for b in BREAKDOWNS}

@@ -28,6 +28,8 @@ CASES = [
     (["imd_quintile", "age_band"], "region", "quarter", "ons", False),
     (["ethnic_category", "imd_decile"], "region", "quarter", "msds", False),
     (["ethnic_group", "imd_quintile"], "lmns", "year", "ons", True),
+    (["baby_sex"], "trust", "year", "msds", False),
+    (["multiplicity", "gestation_band"], "england", "quarter", "ons", True),
 ]
 KEYS = ["period", "org_level", "org_code", "org_name", "measure"]
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from matequity.engine import derive
 from matequity.ingest.validate import TYPED_COLUMNS
-from matequity.model import age, deprivation, ethnicity
+from matequity.model import age, baby, deprivation, ethnicity
 from matequity.model.definitions import BIRTH_CLASSES
 
 from .stores import Backend
@@ -238,6 +238,9 @@ def test_labels_match_reference(backend, grouping):
             want_dec = deprivation.NOT_KNOWN if dec is None else deprivation.decile_label(dec)
             assert got["imd_decile_label"] == want_dec
             assert got["age_band"] == age.age_band(r["mother_age"])
+            assert got["baby_sex"] == baby.sex_label(r["sex"])
+            assert got["multiplicity"] == baby.multiplicity(r["babies_in_delivery"])
+            assert got["gestation_band"] == baby.gestation_band(r["gestation_days"])
 
     check_on_examples(backend, check, share=0.75)
 
@@ -320,3 +323,55 @@ def test_period_labels(backend):
         "m": ["2024-02", "2023-11"],
         "a": ["all", "all"],
     }
+
+
+def test_baby_labels_reference():
+    assert [baby.sex_label(s) for s in ("male", "female", "indeterminate", "not_known", None)] == [
+        "Male",
+        "Female",
+        "Indeterminate",
+        "Not known",
+        "Not known",
+    ]
+    assert [baby.multiplicity(n) for n in (1, 2, 8, None)] == [
+        "Singleton",
+        "Multiple",
+        "Multiple",
+        "Not known",
+    ]
+    # MBRRACE-UK gestation bands at their boundaries (completed days)
+    cases = {
+        141: "Under 22+0 weeks",
+        153: "Under 22+0 weeks",
+        154: "22+0 to 23+6 weeks",
+        167: "22+0 to 23+6 weeks",
+        168: "24+0 to 27+6 weeks",
+        195: "24+0 to 27+6 weeks",
+        196: "28+0 to 31+6 weeks",
+        224: "32+0 to 36+6 weeks",
+        258: "32+0 to 36+6 weeks",
+        259: "37+0 to 41+6 weeks",
+        293: "37+0 to 41+6 weeks",
+        294: "42+0 weeks and over",
+        315: "42+0 weeks and over",
+        None: "Not known",
+    }
+    assert {d: baby.gestation_band(d) for d in cases} == cases
+
+
+def test_new_labels_in_the_engine_at_the_boundaries(backend):
+    rows = [
+        typed_baby(baby_id=f"b{i}", gestation_days=g, sex=s, babies_in_delivery=k)
+        for i, (g, s, k) in enumerate(
+            [(167, "male", 1), (168, "female", 2), (258, "not_known", None), (259, None, 3)]
+        )
+    ]
+    out = run_derive(backend, rows)
+    assert out["gestation_band"].tolist() == [
+        "22+0 to 23+6 weeks",
+        "24+0 to 27+6 weeks",
+        "32+0 to 36+6 weeks",
+        "37+0 to 41+6 weeks",
+    ]
+    assert out["baby_sex"].tolist() == ["Male", "Female", "Not known", "Not known"]
+    assert out["multiplicity"].tolist() == ["Singleton", "Multiple", "Not known", "Multiple"]

@@ -12,4 +12,10 @@ service all call them; none of them computes.
   reference and the best group (:mod:`~matequity.analyses.by_group`), an
   organisation among its peers (:mod:`~matequity.analyses.funnel`), the
   deprivation gradient (:mod:`~matequity.analyses.gradient`).
+* the service's queries: released counts and rates for any breakdown, level and
+  organisations, organisations, measures, a quality summary and the MOSS charts
+  (:mod:`~matequity.analyses.queries`);
+* stabilised & adjusted rates of every trust, by comparator group
+  (:mod:`~matequity.analyses.stabilised_rates`); experience beside outcomes
+  (:mod:`~matequity.analyses.experience`).
 """

@@ -20,17 +20,29 @@ from dataclasses import dataclass
 import pandas as pd
 
 from matequity.analyses import organisations, periods
+from matequity.analyses.experience import Experience, experience
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import ANALYST_ONLY, Policy
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
-from matequity.signals import register as signal_register
 from matequity.signals.from_store import daily_events, monthly_events
 from matequity.signals.moss import moss, signal_summary
 from matequity.signals.vlad import vlad
 from matequity.spc.chart import spc
+
+#: the register's columns a board analysis shows
+REGISTER_COLUMNS = (
+    "signal_id",
+    "site_code",
+    "month",
+    "level",
+    "first_detected",
+    "due_date",
+    "status",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +61,10 @@ class BoardAnalysis:
     register: pd.DataFrame
     #: measure -> SPC points (released values)
     spc: dict[str, pd.DataFrame]
+    #: staff and families' experience of the trust (None: not in the store)
+    experience: Experience | None = None
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: StabilisedSet | None = None
     #: what the MOSS data are released as
     moss_disclosure: str = ANALYST_ONLY
 
@@ -61,10 +77,11 @@ def board(
     reference_rate: float | None = None,
     register: Callable[[Engine, list[str]], pd.DataFrame] | None = None,
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> BoardAnalysis:
     """The analysis of trust ``trust`` over ``period`` (``YYYY-MM:YYYY-MM``;
     default the last 24 months). ``register(engine, sites)`` reads the signal
-    register (default: the store's)."""
+    register's rows for the sites (:data:`REGISTER_COLUMNS`; default: none)."""
     orgs = organisations.table(engine)
     org = organisations.find(orgs, "trust", trust)
     sites = list(org.sites)
@@ -78,12 +95,15 @@ def board(
     ms = catalogue.shown_in(cat.BOARD_SPC)
     counts = count_table(engine, ms, level="trust", period="month", org_codes=[trust])
     counts = counts[span.holds(counts["period"])]
-    r = rates(counts)
+    r = rates(counts, catalogue)
     released = apply_policy(r, policy, [])
     points = {}
     for m in ms:
         rm = r[r["measure"] == m.name].sort_values("period")
         rel = released[released["measure"] == m.name].sort_values("period")
+        rm, rel = rm[rm["denominator"] > 0], rel[rm["denominator"].to_numpy() > 0]
+        if rm.empty:  # no births counted for this measure at the trust in the period
+            continue
         pts = spc(
             pd.DataFrame({"date": rm["period"] + "-01", "value": rm["value"].to_numpy()}),
             "increase" if m.higher_is_better else "decrease",
@@ -93,7 +113,8 @@ def board(
         pts["denominator"] = rel["denominator"].to_numpy()
         pts["disclosure_policy"] = policy.name
         points[m.name] = pts
-    reg = (register or signal_register.for_sites)(engine, sites)
+    years = periods.Years(int(span.first[:4]), int(span.last[:4]))
+    reg = register(engine, sites) if register else pd.DataFrame(columns=list(REGISTER_COLUMNS))
     return BoardAnalysis(
         trust=org,
         months=span,
@@ -104,4 +125,13 @@ def board(
         summary=signal_summary(chart),
         register=reg,
         spc=points,
+        experience=experience(engine, org, years, policy, orgs),
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (years.first, years.last),
+            policy,
+        )
+        if with_stabilised
+        else None,
     )

@@ -20,6 +20,7 @@ import pandas as pd
 from matequity.analyses.tables import rates
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
+from matequity.measures import catalogue as cat
 from matequity.stats.compare import compare, excess_totals
 from matequity.vocabulary import UNKNOWN_GROUPS
 
@@ -41,11 +42,15 @@ class ByGroup:
 
 
 def released_comparison(
-    counts: pd.DataFrame, by: str, reference: str, policy: Policy
+    counts: pd.DataFrame,
+    by: str,
+    reference: str,
+    policy: Policy,
+    catalogue: cat.Catalogue = cat.CATALOGUE,
 ) -> pd.DataFrame:
     """Released rates by group with the comparison against ``reference``; ratios
     and excess events are withheld with the group's or the reference's rate."""
-    r = rates(counts)
+    r = rates(counts, catalogue)
     cmp_ = compare(counts[~counts[by].isin(UNKNOWN_GROUPS)], by, reference)
     keys = [c for c in ("period", by, "measure") if c in counts.columns]
     rel = apply_policy(r, policy, [by])
@@ -73,12 +78,18 @@ def best_group(counts: pd.DataFrame, by: str, policy: Policy) -> pd.DataFrame:
     return out.drop(columns=["events"])
 
 
-def by_group(counts: pd.DataFrame, by: str, reference: str, policy: Policy) -> ByGroup:
+def by_group(
+    counts: pd.DataFrame,
+    by: str,
+    reference: str,
+    policy: Policy,
+    catalogue: cat.Catalogue = cat.CATALOGUE,
+) -> ByGroup:
     """``counts``: one organisation's count table by ``by`` (one period)."""
     return ByGroup(
         by=by,
         reference=reference,
-        table=released_comparison(counts, by, reference, policy),
+        table=released_comparison(counts, by, reference, policy, catalogue),
         best=best_group(counts, by, policy),
         policy=policy.name,
     )

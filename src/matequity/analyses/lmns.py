@@ -22,7 +22,9 @@ import pandas as pd
 from matequity import vocabulary as vocab
 from matequity.analyses import organisations, periods
 from matequity.analyses.by_group import ByGroup, by_group, largest_gaps, released_comparison
+from matequity.analyses.experience import Experience, experience
 from matequity.analyses.funnel import Funnel, peer_funnel
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import ORG_KEYS, pool, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.policy import Policy
@@ -37,6 +39,8 @@ BREAKDOWNS = ("ethnic_group", "imd_quintile")
 @dataclass(frozen=True, kw_only=True)
 class LmnsAnalysis:
     lmns: organisations.Organisation
+    #: the trusts of the LMNS
+    trusts: tuple[str, ...]
     years: periods.Years
     policy: Policy
     catalogue: cat.Catalogue
@@ -59,6 +63,10 @@ class LmnsAnalysis:
     power: pd.DataFrame
     #: ethnicity and deprivation coding completeness for the LMNS
     completeness: pd.DataFrame
+    #: staff and families' experience of its trusts, and the population it serves
+    experience: Experience
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: StabilisedSet | None = None
 
 
 def lmns(
@@ -68,6 +76,7 @@ def lmns(
     period: str | None = None,
     overdispersion: str = "none",
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> LmnsAnalysis:
     """The analysis of LMNS ``code`` over ``period`` (``YYYY:YYYY``; default the
     last three years), released under ``policy``."""
@@ -84,7 +93,9 @@ def lmns(
     eng_year = count_table(engine, ms, level="england", period="year")
     span = periods.years(period, sorted(eng_year["period"].unique()))
     england = released_rates(
-        pool(eng_year[span.holds(eng_year["period"])], [*ORG_KEYS, "measure"], span.label), policy
+        pool(eng_year[span.holds(eng_year["period"])], [*ORG_KEYS, "measure"], span.label),
+        policy,
+        catalogue=catalogue,
     )
     groups, yearly_counts = {}, {}
     for by in BREAKDOWNS:
@@ -92,7 +103,8 @@ def lmns(
         c = count_table(engine, ms, by=[by], level="lmns", period="year", org_codes=[code])
         c = c[span.holds(c["period"])]
         yearly_counts[by] = c
-        groups[by] = by_group(pool(c, [*ORG_KEYS, by, "measure"], span.label), by, ref, policy)
+        pooled = pool(c, [*ORG_KEYS, by, "measure"], span.label)
+        groups[by] = by_group(pooled, by, ref, policy, catalogue)
     yearly_ms = tuple(m.name for m in catalogue.shown_in(cat.LMNS_YEARLY))
     yearly = {
         (m, by): released_comparison(
@@ -100,6 +112,7 @@ def lmns(
             by,
             vocab.BREAKDOWN[by].reference,
             policy,
+            catalogue,
         )
         for m in yearly_ms
         for by in BREAKDOWNS
@@ -118,6 +131,7 @@ def lmns(
     power = power_table(sb_year, "ethnic_group", vocab.BREAKDOWN["ethnic_group"].reference)
     return LmnsAnalysis(
         lmns=org,
+        trusts=tuple(sorted(orgs.loc[orgs["lmns_code"] == code, "trust_code"].unique())),
         years=span,
         policy=policy,
         catalogue=catalogue,
@@ -135,4 +149,8 @@ def lmns(
         funnels=funnels,
         power=power,
         completeness=comp,
+        experience=experience(engine, org, span, policy, orgs),
+        stabilised=stabilised_set(engine, [m.name for m in fms], (span.first, span.last), policy)
+        if with_stabilised
+        else None,
     )

@@ -21,6 +21,7 @@ from matequity import vocabulary as vocab
 from matequity.analyses import periods
 from matequity.analyses.funnel import Funnel, peer_funnel
 from matequity.analyses.gradient import Gradient, gradient
+from matequity.analyses.stabilised_rates import StabilisedSet, stabilised_set
 from matequity.analyses.tables import ORG_KEYS, pool, rates, released_rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.apply import apply_policy
@@ -61,6 +62,8 @@ class NationalAnalysis:
     #: released stillbirth rates by LMNS and year, and England's
     lmns_years: pd.DataFrame
     england_years: pd.DataFrame
+    #: measure -> stabilised & adjusted rates of every trust (None: not asked for)
+    stabilised: StabilisedSet | None = None
 
 
 def national(
@@ -69,6 +72,7 @@ def national(
     period: str | None = None,
     overdispersion: str = "none",
     catalogue: cat.Catalogue = cat.CATALOGUE,
+    with_stabilised: bool = True,
 ) -> NationalAnalysis:
     ms = catalogue.shown_in(cat.NATIONAL)
     names = tuple(m.name for m in ms)
@@ -80,14 +84,19 @@ def national(
     eth = eth[span.holds(eth["period"])]
     dec = dec[span.holds(dec["period"])]
     lm = lm[span.holds(lm["period"])]
-    by_year = {m: released_rates(eth[eth["measure"] == m], policy, ["ethnic_group"]) for m in names}
+    by_year = {
+        m: released_rates(eth[eth["measure"] == m], policy, ["ethnic_group"], catalogue=catalogue)
+        for m in names
+    }
     trends = trend(
         eth[~eth["ethnic_group"].isin(vocab.UNKNOWN_GROUPS)], "period", "ethnic_group", white
     )
     pooled = pool(dec, [*ORG_KEYS, "imd_decile", "measure"], span.label)
-    deciles = released_rates(pooled, policy, ["imd_decile"])
+    deciles = released_rates(pooled, policy, ["imd_decile"], catalogue=catalogue)
     ineq = inequality(pooled[~pooled["imd_decile"].isin(vocab.UNKNOWN_GROUPS)], "imd_decile", True)
-    most_least = released_rates(dec[dec["imd_decile"].isin([MOST, LEAST])], policy, ["imd_decile"])
+    most_least = released_rates(
+        dec[dec["imd_decile"].isin([MOST, LEAST])], policy, ["imd_decile"], catalogue=catalogue
+    )
     lm_pooled = pool(lm, [*ORG_KEYS, "ethnic_group", "measure"], span.label)
     sb = lm_pooled[
         (lm_pooled["measure"] == "stillbirth")
@@ -105,7 +114,9 @@ def national(
         m.name: peer_funnel(lm_all, m, policy, overdispersion)
         for m in catalogue.shown_in(cat.FUNNEL)
     }
-    sb_years = released_rates(lm_year[lm_year["measure"] == "stillbirth"], policy)
+    sb_years = released_rates(
+        lm_year[lm_year["measure"] == "stillbirth"], policy, catalogue=catalogue
+    )
     eng_sb = (
         eth[eth["measure"] == "stillbirth"]
         .groupby(["period", *KEYS], as_index=False)[["numerator", "denominator"]]
@@ -125,5 +136,13 @@ def national(
         excess_lmns=excess,
         funnels=funnels,
         lmns_years=sb_years,
-        england_years=apply_policy(rates(eng_sb), policy, []),
+        england_years=apply_policy(rates(eng_sb, catalogue), policy, []),
+        stabilised=stabilised_set(
+            engine,
+            [m.name for m in catalogue.shown_in(cat.FUNNEL)],
+            (span.first, span.last),
+            policy,
+        )
+        if with_stabilised
+        else None,
     )

@@ -41,6 +41,8 @@ def summary(engine: Engine, policy: Policy, catalogue: cat.Catalogue = cat.CATAL
         for by in BREAKDOWNS:
             c = count_table(engine, ms, by=[by], level=level, period="all")
             counts[(level, by)] = apply_policy(c, policy, [by])
-            rates[(level, by)] = released_rates(c, policy, [by])
-    by_year = released_rates(count_table(engine, ms, level="england", period="year"), policy)
+            rates[(level, by)] = released_rates(c, policy, [by], catalogue)
+    by_year = released_rates(
+        count_table(engine, ms, level="england", period="year"), policy, catalogue=catalogue
+    )
     return Summary(policy=policy, catalogue=catalogue, counts=counts, rates=rates, by_year=by_year)

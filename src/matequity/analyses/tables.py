@@ -13,7 +13,7 @@ import pandas as pd
 
 from matequity.disclosure.apply import apply_policy
 from matequity.disclosure.policy import Policy
-from matequity.stats.frames import measure_settings
+from matequity.measures.catalogue import CATALOGUE, Catalogue
 from matequity.stats.rates import add_rates
 
 ORG_KEYS = ["org_level", "org_code", "org_name"]
@@ -27,12 +27,22 @@ def pool(counts: pd.DataFrame, keys: Sequence[str], label: str) -> pd.DataFrame:
     return out
 
 
-def rates(counts: pd.DataFrame, levels: tuple[str, ...] = ("95",)) -> pd.DataFrame:
-    """Each row's rate and interval, with the statistic and multiplier of its measure."""
-    stat, mult, _ = measure_settings(counts, None, None)
+def rates(
+    counts: pd.DataFrame, catalogue: Catalogue = CATALOGUE, levels: tuple[str, ...] = ("95",)
+) -> pd.DataFrame:
+    """Each row's rate and interval, with the statistic and multiplier of its
+    measure in ``catalogue``."""
+    ms = {name: catalogue.get(name) for name in counts["measure"].unique()}
+    stat = counts["measure"].map(lambda m: ms[m].statistic)
+    mult = counts["measure"].map(lambda m: float(ms[m].multiplier))
     return add_rates(counts, stat, mult, levels=levels)
 
 
-def released_rates(counts: pd.DataFrame, policy: Policy, by: Sequence[str] = ()) -> pd.DataFrame:
+def released_rates(
+    counts: pd.DataFrame,
+    policy: Policy,
+    by: Sequence[str] = (),
+    catalogue: Catalogue = CATALOGUE,
+) -> pd.DataFrame:
     """Rates with their intervals, released under ``policy``."""
-    return apply_policy(rates(counts), policy, list(by))
+    return apply_policy(rates(counts, catalogue), policy, list(by))

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from matequity import __version__
 from matequity import vocabulary as vocab
@@ -31,15 +32,62 @@ app = typer.Typer(
 console = Console()
 
 
+#: the names of options that are written (every other path option is read)
+OUTPUT_OPTIONS = frozenset(
+    {"out", "output", "curve", "summary", "plot", "model", "trend", "report_file", "images_dir"}
+)
+
+
+def _paths(value: Any) -> list[Path]:
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, Path)]
+    return []
+
+
+def check_paths(kwargs: dict[str, Any]) -> None:
+    """No output may be an input, the store, or inside a folder store: one line
+    naming the option (the inputs stay as they were)."""
+    inputs = [p for k, v in kwargs.items() if k not in OUTPUT_OPTIONS for p in _paths(v)]
+    for name, value in kwargs.items():
+        if name not in OUTPUT_OPTIONS:
+            continue
+        for out in _paths(value):
+            target = out.resolve()
+            for src in inputs:
+                r = src.resolve()
+                if target == r or (r.is_dir() and target.is_relative_to(r)):
+                    flag = "-o" if name in ("out", "output") else "--" + name.replace("_", "-")
+                    raise UserError(
+                        f"{flag} {out}: would overwrite the store or an input ({src}); "
+                        "choose another path"
+                    )
+
+
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a UserError into one line on stderr and exit status 2."""
+    """Turn a UserError (and an operating-system error such as a folder that
+    cannot be written) into one line on stderr and exit status 2; check first
+    that no output would overwrite an input."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            check_paths(kwargs)
             return fn(*args, **kwargs)
         except UserError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            where = exc.filename or "a file"
+            why = exc.strerror or type(exc).__name__
+            err_console.print(
+                f"[red]error:[/red] {escape(str(where))}: {escape(why)}",
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2) from None
 
     return wrapper

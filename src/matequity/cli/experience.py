@@ -204,3 +204,25 @@ def population_cmd(
         population_group,
     )
     _write(res.table, output)
+
+
+@experience_app.command("load")
+@user_errors
+def load_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="WRES, CQC survey, CQC national, FFT, family survey or population CSVs."
+        ),
+    ],
+    store: Annotated[
+        Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for spark.")
+    ],
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+) -> None:
+    """Load experience tables into the store (one write; the same organisation and
+    period replace earlier rows), for the reports and the dashboard."""
+    from matequity.experience.store import load
+
+    for r in load(engine, store, files):
+        console.print(f"{r.path.name}: {r.source}, {r.status} ({r.rows:,} rows)")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from matequity.cli import (  # noqa: F401  (they register commands)
     experience,
+    models,
     quality,
     records,
     report,
+    service,
     signals,
     statistics,
 )

@@ -300,3 +300,14 @@ def demo(
     console.print(f"summary: {res.summary}")
     for p in res.reports:
         console.print(f"report:  {p}")
+    if res.accounts:
+        console.print(
+            f"service: .venv/bin/matequity serve --store {res.store}  (then open http://127.0.0.1:8000)",
+            soft_wrap=True,
+        )
+        console.print("demo accounts (passwords shown once; a new demo run resets them):")
+        for a in res.accounts:
+            org = f" {a.org_code} {a.org_name}" if a.org_code else ""
+            console.print(
+                f"  {a.role:<8} {a.email:<22} {a.password}{org}", highlight=False, soft_wrap=True
+            )

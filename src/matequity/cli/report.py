@@ -34,6 +34,10 @@ FormatOpt = Annotated[ReportFormat, typer.Option("--format", help="html, pdf or 
 ImagesOpt = Annotated[
     bool, typer.Option(help="Also write every chart as SVG and PNG (for slides and print).")
 ]
+StabilisedOpt = Annotated[
+    bool,
+    typer.Option(help="Include stabilised & adjusted rates (fits a model per measure)."),
+]
 
 
 def _run(
@@ -84,6 +88,7 @@ def board_cmd(
     images: ImagesOpt = False,
     annotate: AnnotateOpt = None,
     annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """Trust board safety report: MOSS and excess-events charts per site, the signal
     register, SPC charts of key measures."""
@@ -96,6 +101,7 @@ def board_cmd(
         images,
         annotate,
         annotations,
+        stabilised=stabilised,
         org=org,
         period=period,
         policy=policy,
@@ -117,6 +123,7 @@ def lmns_cmd(
     images: ImagesOpt = False,
     annotate: AnnotateOpt = None,
     annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """LMNS equity and equality analysis: population profile, each measure by ethnic
     group and deprivation against England and a reference group, detectable change,
@@ -130,6 +137,7 @@ def lmns_cmd(
         images,
         annotate,
         annotations,
+        stabilised=stabilised,
         org=org,
         period=period,
         policy=policy,
@@ -151,6 +159,7 @@ def national_cmd(
     images: ImagesOpt = False,
     annotate: AnnotateOpt = None,
     annotations: AnnotationsOpt = None,
+    stabilised: StabilisedOpt = True,
 ) -> None:
     """National equity progress report: the pledge measures by ethnicity and
     deprivation, trends against the ambition, the deprivation gradient, and the
@@ -164,6 +173,7 @@ def national_cmd(
         images,
         annotate,
         annotations,
+        stabilised=stabilised,
         org=org,
         period=period,
         policy=policy,

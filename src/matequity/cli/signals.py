@@ -76,13 +76,16 @@ def moss_cmd(
     marks = chart_annotations(annotate, annotations)
     rates = read_site_rates(reference_rates) if reference_rates else None
     df = read_counts(table, required=("events",))
-    chart = moss(
-        df,
-        reference_rate,
-        site_rates=rates,
-        year_change=year_change.value,
-        rates_source=str(reference_rates),
-    )
+    try:
+        chart = moss(
+            df,
+            reference_rate,
+            site_rates=rates,
+            year_change=year_change.value,
+            rates_source=str(reference_rates),
+        )
+    except UserError as exc:  # name the file
+        raise UserError(f"{table}: {exc}") from None
     if plot:
         from matequity.outputs.charts.moss import cusum_chart
         from matequity.outputs.charts.write import write_chart
@@ -267,7 +270,7 @@ def spc_cmd(
     console.print(f"wrote {out}")
 
 
-def _as_of(text: str | None):
+def _as_of(text: str | None, option: str = "--as-of"):
     import datetime as dt
 
     from matequity.errors import UserError
@@ -277,13 +280,55 @@ def _as_of(text: str | None):
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--as-of {text!r}: expected a date YYYY-MM-DD") from None
+        raise UserError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
+
+
+StoreOpt = Annotated[Path, typer.Option("--store", help="The store (DuckDB file or Spark folder).")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb or spark.")]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Service database URL holding the register (default: SQLite next to the store).",
+    ),
+]
+NotifyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--notify-config",
+        help="TOML file with SMTP/webhook settings (or MATEQUITY_SMTP_* variables).",
+    ),
+]
+
+
+def _service(store: Path, engine: str, database: str | None):
+    from matequity.errors import UserError
+    from matequity.signals.workflow import open_service
+
+    if not store.exists():
+        raise UserError(f"{store}: no such store")
+    svc = open_service(store, engine, database)
+    if svc.imported.signals or svc.imported.events:
+        console.print(
+            f"moved the store's register into {svc.db.display_url}: "
+            f"{svc.imported.signals} signal(s), {svc.imported.events} event(s)"
+        )
+    return svc
+
+
+def _print_notified(res) -> None:
+    for line in res.skipped:
+        console.print(line)
+    if res.sent or res.failed or res.already:
+        console.print(
+            f"notifications: {res.sent} sent, {res.failed} failed, {res.already} already sent"
+        )
 
 
 @signals_app.command("run")
 @user_errors
 def run_cmd(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    store: StoreOpt,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for moss.csv, summary and vlad.")
     ] = None,
@@ -300,76 +345,146 @@ def run_cmd(
     year_change: Annotated[
         YearChangeName, typer.Option(help="carry (MOSS's repository) or regrid.")
     ] = YearChangeName.carry,
+    engine: EngineOpt = "duckdb",
+    database: DatabaseOpt = None,
+    notify_config: NotifyOpt = None,
+    notify: Annotated[
+        bool,
+        typer.Option("--notify/--no-notify", help="Email the trusts' users about new signals."),
+    ] = True,
 ) -> None:
-    """Run MOSS on the store and add new signals to the register (idempotent)."""
-    from matequity.pipeline import signals
+    """Run MOSS on the store and add new signals to the register (idempotent);
+    email the trust's users about each new signal."""
+    from matequity import audit
+    from matequity.notify import config
+    from matequity.signals import workflow
     from matequity.signals.reference_rates import read_site_rates
 
     if out is not None:
         guard_output(out, [store], folder=True)
     detected = _as_of(as_of)
     rates = read_site_rates(reference_rates) if reference_rates else None
-    res = signals.run(
-        "duckdb",
-        store,
+    cfg = config.load(notify_config) if notify else None
+    svc = _service(store, engine, database)
+    res = workflow.run(
+        svc,
         detected,
-        out,
         reference_rate,
+        out,
+        cfg,
         site_rates=rates,
         year_change=year_change.value,
         rates_source=str(reference_rates),
     )
-    if res.files:
+    if res.written:
         console.print(f"wrote {out}/moss.csv, moss_summary.csv, excess_events.csv")
+    r = res.result
+    if r.new:
+        audit.record(svc.db, "cli", "signals_registered", None, {"new": r.new, "as_of": detected})
     console.print(
-        f"{res.new} new signal(s) registered (notified {detected}); "
-        f"{res.already} already in the register"
+        f"{r.new} new signal(s) registered (notified {detected}); "
+        f"{r.already} already in the register ({svc.db.display_url})"
     )
+    if notify and r.new:
+        _print_notified(res.notified)
+
+
+@signals_app.command("remind")
+@user_errors
+def remind_cmd(
+    store: StoreOpt,
+    as_of: Annotated[str | None, typer.Option(help="Today's date (default today).")] = None,
+    engine: EngineOpt = "duckdb",
+    database: DatabaseOpt = None,
+    notify_config: NotifyOpt = None,
+) -> None:
+    """Remind the trust's users before a check's due date and the trust's and
+    LMNS's users after it (each reminder once: safe to run from cron daily)."""
+    from matequity.notify import config
+    from matequity.signals import workflow
+
+    today = _as_of(as_of)
+    svc = _service(store, engine, database)
+    res = workflow.remind(svc, today, config.load(notify_config))
+    _print_notified(res)
+    console.print(f"reminders for {today}: {res.sent} sent, {res.already} already sent")
 
 
 @signals_app.command("list")
 @user_errors
 def list_cmd(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    store: StoreOpt,
     status: Annotated[str | None, typer.Option(help="Only this status, e.g. open.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write a CSV.")] = None,
+    engine: EngineOpt = "duckdb",
+    database: DatabaseOpt = None,
 ) -> None:
     """The signal register: site, month, level, first detected, due date, status."""
     from rich.table import Table
 
-    from matequity.pipeline import signals
-    from matequity.tablefiles import write_counts
+    from matequity.analyses.export import csv_text
+    from matequity.signals import register
 
-    df = signals.listing("duckdb", store)
+    svc = _service(store, engine, database)
+    df = register.listing(svc.db)
     if status:
         df = df[df["status"] == status]
     t = Table(title=f"Signal register ({len(df)})")
-    cols = ("signal_id", "level", "first_detected", "due_date", "status", "overdue")
+    cols = ("signal_id", "level", "first_detected", "due_date", "status", "checks", "overdue")
     for c in cols:
         t.add_column(c)
     for r in df.itertuples():
         t.add_row(*(str(getattr(r, c)) for c in cols))
     console.print(t)
     if out:
-        write_counts(df, out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(csv_text(df), encoding="utf-8")
 
 
 @signals_app.command("check")
 @user_errors
 def check_cmd(
-    store: Annotated[Path, typer.Option("--store", help="DuckDB store file.")],
+    store: StoreOpt,
     signal: Annotated[str, typer.Option("--id", help="Signal id (see 'signals list').")],
     status: Annotated[
-        str, typer.Option(help="check_recorded, escalated or closed.")
+        str, typer.Option(help="check_recorded, in_progress, escalated or closed.")
     ] = "check_recorded",
-    by: Annotated[str, typer.Option(help="Who is recording this.")] = "",
+    by: Annotated[str, typer.Option(help="Who carried out the check / is recording this.")] = "",
+    findings: Annotated[str | None, typer.Option(help="What the check found.")] = None,
     actions: Annotated[str | None, typer.Option(help="Actions taken.")] = None,
+    outcome: Annotated[
+        str | None, typer.Option(help="assured, assured_with_actions or not_assured.")
+    ] = None,
+    escalated: Annotated[
+        bool, typer.Option("--escalated", help="The check escalated to the LMNS/region.")
+    ] = False,
+    date: Annotated[str | None, typer.Option(help="Date of the check (default today).")] = None,
+    engine: EngineOpt = "duckdb",
+    database: DatabaseOpt = None,
 ) -> None:
-    """Record the critical safety check (or escalation, closure) of a signal.
-    The history is append-only."""
-    from matequity.pipeline import signals
+    """Record the critical safety check (or a status change: in progress,
+    escalated, closed) of a signal. Every submission is kept; closing needs a
+    recorded check."""
+    from matequity import audit
+    from matequity.signals import register
 
-    n = signals.record("duckdb", store, signal, status, by, actions)
+    svc = _service(store, engine, database)
+    if status == "check_recorded":
+        check = register.Check(
+            by, _as_of(date, "--date"), findings or "", actions or "", outcome or "", escalated
+        )
+        res = register.record_check(svc.db, signal, check, by.strip() or "cli")
+        audit.record(
+            svc.db,
+            by.strip() or "cli",
+            "check_recorded",
+            signal,
+            {"check_no": res.check_no, "via": "cli"},
+        )
+        console.print(f"{signal}: check {res.check_no} recorded by {by} (event {res.event_no})")
+        return
+    n = register.record(svc.db, signal, status, by, actions)
+    audit.record(svc.db, by.strip(), "status_recorded", signal, {"status": status, "via": "cli"})
     console.print(f"{signal}: {status} recorded by {by} (event {n})")
 
 

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from matequity import vocabulary as vocab
-from matequity.model import age, deprivation, ethnicity
+from matequity.model import age, baby, deprivation, ethnicity
 from matequity.model.definitions import DEFINITIONS, PerinatalDefinitions
 from matequity.model.schema import ORGANISATION_COLUMNS, SEX_NOT_KNOWN
 
@@ -65,6 +65,28 @@ def age_band_label(a: ir.IntegerValue) -> ir.StringValue:
         (a.isnull(), ibis.literal(age.NOT_KNOWN)),
         *[(a.between(b.lower, b.upper), ibis.literal(b.label)) for b in age.AGE_BANDS],
         else_=ibis.literal(age.OUTSIDE),
+    )
+
+
+def baby_sex_label(sex: ir.StringValue) -> ir.StringValue:
+    """Male / Female / Indeterminate; blank or the MSDS not-known code -> Not known."""
+    return _label_cases(sex, baby.SEX_LABELS, baby.NOT_KNOWN)
+
+
+def multiplicity_label(babies_in_delivery: ir.IntegerValue) -> ir.StringValue:
+    """Singleton (1 baby in the delivery), Multiple (2 or more), Not known (blank)."""
+    return ibis.cases(
+        (babies_in_delivery.isnull(), ibis.literal(baby.NOT_KNOWN)),
+        (babies_in_delivery == 1, ibis.literal(baby.SINGLETON)),
+        else_=ibis.literal(baby.MULTIPLE),
+    )
+
+
+def gestation_band_label(days: ir.IntegerValue) -> ir.StringValue:
+    """MBRRACE-UK gestation band of a gestation in completed days."""
+    return ibis.cases(
+        *[(days.between(b.lower, b.upper), ibis.literal(b.label)) for b in baby.GESTATION_BANDS],
+        else_=ibis.literal(baby.NOT_KNOWN),
     )
 
 
@@ -148,6 +170,9 @@ def babies_derived(
         imd_decile_label=imd_decile_label(b._imd),
         imd_quintile=imd_quintile_label(b._imd),
         age_band=age_band_label(b.mother_age),
+        baby_sex=baby_sex_label(sex),
+        multiplicity=multiplicity_label(b.babies_in_delivery),
+        gestation_band=gestation_band_label(g),
         birth_class=birth_class,
         live_birth_24=_flag(live24),
         stillbirth=_flag(stillbirth),
@@ -170,6 +195,8 @@ _CARRIED = (
     "imd_decile_label",
     "imd_quintile",
     "age_band",
+    "multiplicity",
+    "gestation_band",
 )
 
 
@@ -198,6 +225,8 @@ def deliveries_derived(b: ir.Table, defs: PerinatalDefinitions = DEFINITIONS) ->
         "delivery_id",
         "birth_date",
         *_CARRIED,
+        # a delivery has no one baby's sex: maternal measures by baby_sex are all Not known
+        baby_sex=ibis.literal(baby.NOT_KNOWN),
         maternity=_flag(mat),
         maternal_death=_flag(mat & (d._death == 1)),
         severe_maternal_morbidity=_flag(mat & (d._smm == 1)),

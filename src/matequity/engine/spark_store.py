@@ -59,10 +59,17 @@ def default_session() -> Any:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
         raise UserError("the Spark engine needs pyspark: install matequity[spark]") from None
+    log4j = Path(__file__).with_name("spark-log4j2.properties")
+    quiet = f"-Dlog4j2.configurationFile=file:{log4j}"
+    # the driver's JVM starts before the builder's settings are read: its logging
+    # is set where PySpark launches it (unless the user set their own)
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{quiet}" pyspark-shell')
     return (
         SparkSession.builder.master("local[2]")
         .appName("matequity")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", quiet)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")

@@ -164,7 +164,8 @@ def family_counts_results(
         "difference_lower_95",
         "difference_upper_95",
     ]
-    out = rated.merge(cmp_[[*keys, *extra]], on=keys, how="left")
+    # no group with enough events anywhere: compare returns no comparison columns
+    out = rated.merge(cmp_.reindex(columns=[*keys, *extra]), on=keys, how="left")
     out = out.rename(columns={"reference": "best_group", "method": "interval"})
     out["higher_is_better"] = higher_is_better
     out["gap_method"] = "ratio: log-scale (Katz); difference: Newcombe hybrid score"

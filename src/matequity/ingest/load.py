@@ -33,6 +33,7 @@ from matequity.errors import InputFileError
 from matequity.ingest import parse
 from matequity.ingest.validate import PARSE_REASONS, TYPED_COLUMNS, validate
 from matequity.model import schema
+from matequity.model.comparator_groups import NEONATAL_UNIT_LEVELS
 
 _KIND_ORDER = {"organisations": 0, "imd_lookup": 1, "births": 2}
 _TYPE_WORDS = {
@@ -280,6 +281,10 @@ def _reference_rows(w, res: ReadResult, key: str, codes: Sequence[str] = ()) -> 
     return trimmed
 
 
+#: text read as "no value" in the optional organisation columns (as in births files)
+_NO_VALUE = ("NA", "NULL", "NONE", "NAN")
+
+
 def _load_organisations(w, res: ReadResult) -> FileReport:
     cols = (*schema.ORGANISATION_COLUMNS, *schema.OPTIONAL_ORGANISATION_COLUMNS)
     new = _reference_rows(w, res, "site_code", CODE_COLUMNS)
@@ -288,6 +293,22 @@ def _load_organisations(w, res: ReadResult) -> FileReport:
         gap = w.execute(new.filter(new[col].isnull()).aggregate(r=new._row.min()))["r"].iloc[0]
         if not pd.isna(gap):
             raise InputFileError(str(res.path), f"row {int(gap)}: {col} is blank")
+    # the optional neonatal unit level: one of the MBRRACE-UK codes (any case) or blank
+    level = new.neonatal_unit_level.upper()
+    known = ibis.cases(
+        *[(level == code.upper(), ibis.literal(code)) for code in NEONATAL_UNIT_LEVELS],
+        else_=ibis.null("string"),
+    )
+    no_value = new.neonatal_unit_level.isnull() | level.isin(list(_NO_VALUE))
+    bad = new.filter(~no_value & known.isnull())
+    first = w.execute(bad.aggregate(r=bad._row.min()))["r"].iloc[0]
+    if not pd.isna(first):
+        raise InputFileError(
+            str(res.path),
+            f"row {int(first)}: neonatal_unit_level is not one of "
+            f"{', '.join(NEONATAL_UNIT_LEVELS)} or blank",
+        )
+    new = new.mutate(neonatal_unit_level=known)
     old = w.table("organisations")
     kept = old.filter(~old.site_code.isin(new.site_code))
     w.replace("organisations", kept.select(*cols).union(new.select(*cols)))

@@ -106,12 +106,12 @@ def validate(
         "death_before_birth": p("death_date") < p("birth_date"),
         "death_date_in_future": p("death_date") > ibis.literal(load_date),
         "unknown_ethnic_code": t.ethnic_category.notnull()
-        & ~p("ethnic_category").isin(list(ETHNIC_CATEGORY_LABELS)),
+        & ~parse.one_of(p("ethnic_category"), tuple(ETHNIC_CATEGORY_LABELS)),
         "invalid_termination": t.termination.notnull() & p("termination").isnull(),
         "invalid_maternal_death": t.maternal_death.notnull() & p("maternal_death").isnull(),
         "invalid_severe_maternal_morbidity": t.severe_maternal_morbidity.notnull()
         & p("severe_maternal_morbidity").isnull(),
-        "invalid_sex": ~parse.sex_is_valid(t.sex),
+        "invalid_sex": t.sex.notnull() & p("sex").isnull(),
     }
     for short, col, _rng in INTEGER_FIELD_REASONS:
         f = schema.field(col)
@@ -119,7 +119,7 @@ def validate(
         cond[f"invalid_{short}"] = t[col].notnull() & v.isnull()
         in_range = v.between(f.valid_min, f.valid_max)
         if f.not_known_values:
-            in_range = in_range | v.isin(list(f.not_known_values))
+            in_range = in_range | parse.one_of(v, f.not_known_values)
         cond[f"{short}_out_of_range"] = v.notnull() & ~in_range
 
     ordered = [(code, cond[code]) for code in REASON_CODES if code in cond]
@@ -139,7 +139,7 @@ def validate(
     # as unknown
     out = {**{k: p(k) for k in typed}, **{k: p(k) for k in ints}}
     t = t.mutate(
-        **{f"_out_{k}": out[k].cast(TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
+        **{f"_out_{k}": _typed(out[k], TYPED_COLUMNS[k]) for k in TYPED_COLUMNS},
         reason=reason,
         reasons=reasons,
     )
@@ -154,6 +154,15 @@ def validate(
             for k in cols
         },
     )
+
+
+def _typed(v: ir.Value, to: str) -> ir.Value:
+    """``v`` as the store's type; a whole number too large for it (a typed Parquet
+    value, quarantined as out of range) is NULL rather than an overflow."""
+    if to == "int32":
+        fits = v.between(-(2**31), 2**31 - 1)
+        return ibis.cases((fits, v.cast("int32")), else_=ibis.null("int32"))
+    return v.cast(to)
 
 
 def _text(v: ir.Value) -> ir.StringValue:

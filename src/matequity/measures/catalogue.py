@@ -138,6 +138,21 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 
+#: every measure known by name: the built-in ones and those of any catalogue
+#: made since (so that statistics on a count table find a measure's statistic,
+#: multiplier and polarity from its name)
+BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
+
+
+def register(measures: Iterable[Measure]) -> None:
+    """Make ``measures`` known by name; a name may not mean two measures."""
+    for m in measures:
+        known = BY_NAME.get(m.name)
+        if known is not None and known != m:
+            raise ValueError(f"measure {m.name!r} is already declared differently")
+        BY_NAME[m.name] = m
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """An ordered set of measures, looked up by name or by the analysis showing them."""
@@ -148,6 +163,7 @@ class Catalogue:
         names = [m.name for m in self.measures]
         if len(set(names)) != len(names):
             raise ValueError("measure names must be unique")
+        register(self.measures)
 
     def __iter__(self):
         return iter(self.measures)
@@ -175,7 +191,6 @@ class Catalogue:
 
 
 CATALOGUE = Catalogue(MEASURES)
-BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
 
 
 def get(name: str) -> Measure:

@@ -208,6 +208,19 @@ ORGANISATION_FIELDS: tuple[Field, ...] = tuple(
     )
 )
 
+#: optional organisation columns: a file without them loads, the store keeps them blank
+ORGANISATION_OPTIONAL_FIELDS: tuple[Field, ...] = (
+    Field(
+        "neonatal_unit_level",
+        "code",
+        False,
+        "Neonatal operational delivery network designation of the site's unit",
+        "Highest neonatal unit at the site: NICU_surgical (level 3 NICU with neonatal "
+        "surgery), NICU (level 3), LNU (local neonatal unit), SCU (special care unit); "
+        "case-insensitive; blank = not known or none.",
+    ),
+)
+
 IMD_LOOKUP_FIELDS: tuple[Field, ...] = (
     Field("lsoa_code", "string", True, "ONS LSOA code", "Lower-layer super output area."),
     Field(
@@ -224,9 +237,13 @@ IMD_LOOKUP_FIELDS: tuple[Field, ...] = (
 BIRTH_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in BIRTH_FIELDS)
 REQUIRED_BIRTH_COLUMNS: tuple[str, ...] = tuple(f.name for f in BIRTH_FIELDS if f.required)
 ORGANISATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in ORGANISATION_FIELDS)
+#: the organisations table in the store: the required columns, then the optional ones
+ORGANISATION_STORE_COLUMNS: tuple[str, ...] = ORGANISATION_COLUMNS + tuple(
+    f.name for f in ORGANISATION_OPTIONAL_FIELDS
+)
 IMD_LOOKUP_COLUMNS: tuple[str, ...] = tuple(f.name for f in IMD_LOOKUP_FIELDS)
 #: organisation columns a file may carry; blank when absent
-OPTIONAL_ORGANISATION_COLUMNS: tuple[str, ...] = ()
+OPTIONAL_ORGANISATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in ORGANISATION_OPTIONAL_FIELDS)
 
 #: at least one of these must be present to derive deprivation
 DEPRIVATION_COLUMNS: tuple[str, ...] = ("imd_decile", "lsoa_code")

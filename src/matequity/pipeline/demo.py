@@ -19,14 +19,17 @@ from matequity import vocabulary as vocab
 from matequity.analyses.quality import quality
 from matequity.analyses.summary import summary
 from matequity.disclosure.policy import POLICIES
+from matequity.experience import store as experience_store
 from matequity.ingest.load import ingest
 from matequity.model.ethnicity import GROUPINGS
 from matequity.outputs.reports import render
 from matequity.outputs.reports import summary as summary_layout
 from matequity.pipeline import reports
+from matequity.synth import experience as synth_experience
 from matequity.synth import write as synth_write
 from matequity.synth.generate import generate
 from matequity.tablefiles import write_counts
+from matequity.web.demo import create_demo_accounts
 
 POLICY = POLICIES["nhs"]
 
@@ -39,6 +42,8 @@ class DemoResult:
     tables: tuple[Path, ...]
     quality: tuple[Path, ...] = ()
     reports: tuple[Path, ...] = ()
+    #: one account per role for the web service on the demo store (passwords fresh)
+    accounts: tuple = ()
 
 
 def _ensure_synthetic(data: Path, years: range, seed: int, scale: float, step) -> None:
@@ -73,6 +78,12 @@ def run(
         ],
         on_step=step,
     )
+    step("loading staff and families' experience")
+    experience_dir = data / synth_experience.DIR
+    files = [experience_dir / f for f in synth_experience.FILES.values()]
+    experience_store.load("duckdb", store_path, [f for f in files if f.exists()])
+    step("the signal register and demo accounts for the web service")
+    accounts = create_demo_accounts(store_path)
     tables_dir = out / "tables"
     written: list[Path] = []
     with engines.open("duckdb", store_path) as eng:
@@ -82,17 +93,21 @@ def run(
         q = quality(eng, POLICY)
         orgs = eng.execute(eng.table("organisations"))
         built = []
-        trust = sorted(orgs["trust_code"])[0]
-        lmns = sorted(orgs["lmns_code"])[0]
-        for kind, org in (("board", trust), ("lmns", lmns), ("national", vocab.ENGLAND_CODE)):
-            step(f"{kind} report")
-            built.append(
-                (
-                    reports.build(eng, reports.ReportRequest(kind=kind, org=org, policy=POLICY)),
-                    kind,
-                    org,
-                )
-            )
+        # the demo accounts' trust and LMNS: one with a signal, when any
+        mine = {a.role: a.org_code for a in accounts}
+        trust = mine.get("trust") or sorted(orgs["trust_code"])[0]
+        lmns = mine.get("lmns") or sorted(orgs["lmns_code"])[0]
+        every_year = f"{years.start}:{years.stop - 1}"
+        requests = (
+            reports.ReportRequest(kind="board", org=trust, policy=POLICY),
+            reports.ReportRequest(kind="lmns", org=lmns, policy=POLICY),
+            reports.ReportRequest(
+                kind="national", org=vocab.ENGLAND_CODE, policy=POLICY, period=every_year
+            ),
+        )
+        for req in requests:
+            step(f"{req.kind} report")
+            built.append((reports.build(eng, req), req.kind, req.org))
     for (level, by), df in s.counts.items():
         written.append(write_counts(df, tables_dir / f"counts_{level}_{by}.csv"))
     for (level, by), df in s.rates.items():
@@ -113,5 +128,11 @@ def run(
         step(f"writing the {kind} report")
         report_paths += reports.write(rep, out / "reports", f"{kind}_{org}")
     return DemoResult(
-        summary_path, store_path, data, tuple(written), tuple(quality_paths), tuple(report_paths)
+        summary_path,
+        store_path,
+        data,
+        tuple(written),
+        tuple(quality_paths),
+        tuple(report_paths),
+        accounts,
     )

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from matequity import engine as engines
 from matequity import vocabulary as vocab
-from matequity.analyses.board import board
+from matequity.analyses.board import REGISTER_COLUMNS, board
 from matequity.analyses.lmns import lmns
 from matequity.analyses.national import national
 from matequity.disclosure.policy import Policy
@@ -38,22 +40,66 @@ class ReportRequest:
     reference_rate: float | None = None
     #: dated notes drawn on the charts (interventions, changes of practice)
     annotations: tuple[Annotation, ...] = ()
+    #: the service database holding the signal register (default: beside the store)
+    database: str | None = None
+    #: include stabilised & adjusted rates (a model fitted per measure)
+    stabilised: bool = True
+
+
+def register_reader(database: str | None):
+    """Reads the signal register's rows for a trust's sites from the service
+    database (``database``, else the one beside the store; none there: an
+    empty register)."""
+
+    def read(eng: engines.Engine, sites: list[str]) -> pd.DataFrame:
+        from matequity.servicedb import default_url, open_database
+        from matequity.signals import register
+
+        url = database or default_url(eng.location)
+        if database is None and not Path(url.removeprefix("sqlite:///")).exists():
+            return pd.DataFrame(columns=list(REGISTER_COLUMNS))
+        db = open_database(url)
+        try:
+            reg = register.listing(db, site_codes=sites)
+        finally:
+            db.dispose()
+        reg = reg.sort_values(["month", "site_code"], ascending=[False, True])
+        return reg[list(REGISTER_COLUMNS)].reset_index(drop=True)
+
+    return read
 
 
 def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
     """The report document and the analysis it lays out."""
     if req.kind == "board":
-        a = board(eng, req.org, req.policy, req.period, req.reference_rate)
+        a = board(
+            eng,
+            req.org,
+            req.policy,
+            req.period,
+            req.reference_rate,
+            register=register_reader(req.database),
+            with_stabilised=req.stabilised,
+        )
         return board_layout.report(a, req.annotations), a
     if req.kind == "lmns":
-        a = lmns(eng, req.org, req.policy, req.period, req.overdispersion)
+        a = lmns(
+            eng,
+            req.org,
+            req.policy,
+            req.period,
+            req.overdispersion,
+            with_stabilised=req.stabilised,
+        )
         return lmns_layout.report(a, req.annotations), a
     if req.kind == "national":
         if req.org != vocab.ENGLAND_CODE:
             raise UserError(
                 f"--org {req.org}: the national report covers England ({vocab.ENGLAND_CODE}) only"
             )
-        a = national(eng, req.policy, req.period, req.overdispersion)
+        a = national(
+            eng, req.policy, req.period, req.overdispersion, with_stabilised=req.stabilised
+        )
         return national_layout.report(a, req.annotations), a
     raise UserError(f"unknown report '{req.kind}': expected {', '.join(KINDS)}")
 

@@ -130,6 +130,16 @@ def moss(
     has_expected = "expected" in table.columns
     if not has_expected and "births" not in table.columns:
         raise UserError("give either an 'expected' column or 'births' (with a reference rate)")
+    if table.empty:
+        raise UserError("the monthly table has a header but no rows")
+    if not has_expected:
+        over = (
+            pd.to_numeric(table["events"], errors="coerce")
+            > pd.to_numeric(table["births"], errors="coerce")
+        ).to_numpy()
+        if over.any():
+            row = int(over.nonzero()[0][0]) + 1
+            raise UserError(f"row {row}: more events than births (events are among births)")
     if site_rates is not None:
         if has_expected:
             raise UserError(

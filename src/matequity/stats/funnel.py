@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import special, stats
 
 from matequity.errors import UserError
 from matequity.stats import overdispersion as od
@@ -38,68 +38,88 @@ from matequity.stats.rates import LEVELS
 FunnelStatistic = Literal["proportion", "rate", "ratio"]
 
 
-def wilson_inverse(n: float, target: float, confidence: float) -> tuple[float, float]:
-    """Proportions whose Wilson upper (lower) limit at denominator n equals target."""
-    if n <= 0:
-        return np.nan, np.nan
+def _bisect(f, lo: np.ndarray, hi: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """Roots of an increasing ``f`` (vectorised: one root per element) in
+    ``[lo, hi]``, by bisection to the precision of a double."""
+    lo, hi = lo.astype(float).copy(), hi.astype(float).copy()
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        done = (mid == lo) | (mid == hi)
+        if done.all():
+            break
+        below = f(mid) < 0
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return (lo + hi) / 2
 
-    def up(p: float) -> float:
-        return float(wilson(p * n, n, confidence)[1]) - target
 
-    def lo(p: float) -> float:
-        return float(wilson(p * n, n, confidence)[0]) - target
-
-    lower = 0.0 if up(0.0) >= 0 else optimize.brentq(up, 0.0, target, xtol=1e-15, rtol=1e-14)
-    upper = 1.0 if lo(1.0) <= 0 else optimize.brentq(lo, target, 1.0, xtol=1e-15, rtol=1e-14)
-    return lower, upper
+def wilson_inverse(n, target: float, confidence: float):
+    """Proportions whose Wilson upper (lower) limit at denominator n equals target
+    (floats for a number, arrays for an array)."""
+    scalar = np.ndim(n) == 0
+    n = np.atleast_1d(np.asarray(n, float))
+    ok = n > 0
+    m = np.where(ok, n, 1.0)
+    lower = _bisect(
+        lambda p: wilson(p * m, m, confidence)[1] - target,
+        np.zeros_like(m),
+        np.full_like(m, target),
+    )
+    lower = np.where(wilson(0.0 * m, m, confidence)[1] >= target, 0.0, lower)
+    upper = _bisect(
+        lambda p: wilson(p * m, m, confidence)[0] - target,
+        np.full_like(m, target),
+        np.ones_like(m),
+    )
+    upper = np.where(wilson(m, m, confidence)[0] <= target, 1.0, upper)
+    lower, upper = np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
+    return (float(lower[0]), float(upper[0])) if scalar else (lower, upper)
 
 
 def poisson_mean_limits(count, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact Poisson limits for a (continuous) count: the means mu whose tail
-    probability at ``count`` is (1-c)/2 (Garwood, by the chi-square relation)."""
+    probability at ``count`` is (1-c)/2 (Garwood, by the chi-square relation:
+    chi2(a; 2x)/2 = gammaincinv(x, a))."""
     c = np.asarray(count, float)
     a = (1 - confidence) / 2
-    lower = np.where(c > 0, stats.chi2.ppf(a, 2 * c) / 2, 0.0)
-    upper = stats.chi2.ppf(1 - a, 2 * c + 2) / 2
+    with np.errstate(invalid="ignore"):
+        lower = np.where(c > 0, special.gammaincinv(np.where(c > 0, c, 1.0), a), 0.0)
+    upper = special.gammaincinv(c + 1, 1 - a)
     return lower, upper
 
 
-def _rate_limits(n: float, target: float, confidence: float) -> tuple[float, float]:
-    """Rate limits at denominator n: counts O with exact CI touching target x n."""
-    mu = target * n
-    if n <= 0:
-        return np.nan, np.nan
-
-    def f_up(o: float) -> float:  # upper CI of O equals mu -> lower funnel limit
-        return float(poisson_mean_limits(o, confidence)[1]) - mu
-
-    def f_lo(o: float) -> float:  # lower CI of O equals mu -> upper funnel limit
-        return float(poisson_mean_limits(o, confidence)[0]) - mu
-
-    o_low = 0.0 if f_up(0.0) >= 0 else optimize.brentq(f_up, 0.0, mu, xtol=1e-12)
-    hi = max(mu * 2 + 20, 10.0)
-    while f_lo(hi) < 0:
-        hi *= 2
-    o_high = optimize.brentq(f_lo, mu, hi, xtol=1e-12)
-    return o_low / n, o_high / n
+def _rate_limits(n, target: float, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rate limits at denominators n: the (continuous) counts O whose exact
+    Poisson interval just touches target x n, divided by n."""
+    n = np.atleast_1d(np.asarray(n, float))
+    ok = n > 0
+    mu = target * np.where(ok, n, 1.0)
+    # the upper limit of O equals mu: the lower funnel limit (0 when even O = 0 reaches it)
+    upper_at_zero = poisson_mean_limits(np.zeros_like(mu), confidence)[1]
+    o_low = _bisect(lambda o: poisson_mean_limits(o, confidence)[1] - mu, np.zeros_like(mu), mu)
+    o_low = np.where(upper_at_zero >= mu, 0.0, o_low)
+    # the lower limit of O equals mu: the upper funnel limit
+    hi = np.maximum(mu * 2 + 20, 10.0)
+    while (poisson_mean_limits(hi, confidence)[0] < mu).any():
+        hi = np.where(poisson_mean_limits(hi, confidence)[0] < mu, hi * 2, hi)
+    o_high = _bisect(lambda o: poisson_mean_limits(o, confidence)[0] - mu, mu.copy(), hi)
+    m = np.where(ok, n, np.nan)
+    return o_low / m, o_high / m
 
 
 def exact_limits(statistic: str, n, target: float, confidence: float):
     n = np.asarray(n, float)
     if statistic == "proportion":
-        pairs = [wilson_inverse(x, target, confidence) for x in n]
-    elif statistic == "rate":
-        pairs = [_rate_limits(x, target, confidence) for x in n]
-    elif statistic == "ratio":
+        return wilson_inverse(n, target, confidence)
+    if statistic == "rate":
+        return _rate_limits(n, target, confidence)
+    if statistic == "ratio":
         a = (1 - confidence) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             lo = target * stats.chi2.ppf(a, 2 * n) / (2 * n)
             hi = target * stats.chi2.ppf(1 - a, 2 * (n + 1)) / (2 * n)
         return lo, hi
-    else:
-        raise UserError(f"unknown statistic '{statistic}': expected proportion, rate or ratio")
-    arr = np.array(pairs, float).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
+    raise UserError(f"unknown statistic '{statistic}': expected proportion, rate or ratio")
 
 
 def phe_position(statistic: str, o, n, target: float, confidence: float) -> np.ndarray:

@@ -111,6 +111,19 @@ MULTIPLE_RR = {"stillbirth": 2.3, "neonatal": 3.2}
 #: Maternal age, ASSUMPTION shaped on the U-shape reported by MBRRACE-UK.
 AGE_RR = {"<20": 1.2, "20-34": 1.0, "35-39": 1.25, "40+": 1.7}
 
+#: Neonatal unit levels. Trusts by MBRRACE-UK comparator group for 2018 births
+#: (ThomUK/MSDSpipeline data-raw/MBRRACE_groups_2018.csv, transcribing MBRRACE-UK's
+#: grouping): of 129 English NHS trusts, 21 had a level 3 NICU with neonatal surgery
+#: and 22 a level 3 NICU (42 had 4,000 or more births, 34 had 2,000-3,999, 10 under
+#: 2,000). The synthetic trusts get the same shares, drawn with probability growing
+#: with the trust's births (ASSUMPTION: NICUs sit in the larger trusts, as in that
+#: list); the NICU is at the trust's largest site.
+NICU_SURGICAL_TRUST_SHARE = 21 / 129
+NICU_TRUST_SHARE = 22 / 129
+#: Other sites: local neonatal unit or special care unit. ASSUMPTION: two LNUs to each
+#: SCU (BAPM's three-tier network model; no count of units by level was found).
+LNU_SITE_SHARE = 2 / 3
+
 #: Between-trust variation: log-normal random effect on the odds, sd on the log scale.
 #: ASSUMPTION ("modest overdispersion").
 TRUST_SD = 0.12

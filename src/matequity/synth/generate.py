@@ -120,6 +120,11 @@ def generate(
     region_share = np.array([r.birth_share for r in REGIONS])
     site_p = region_share[geo.site_region] * geo.site_weight
     site_p /= site_p.sum()
+    # its own stream (a spawn key no other child uses), so no other draw changes
+    levels_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1017,)))
+    orgs = orgs.assign(
+        neonatal_unit_level=geography.neonatal_unit_levels(levels_rng, geo.site_trust, site_p)
+    )
 
     episodes = _episodes(np.random.default_rng(ep_seed), years, episodes_per_year, site_p, orgs)
     lookup = _lsoa_lookup()

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matequity.synth.calibration import REGIONS
+from matequity.synth.calibration import (
+    LNU_SITE_SHARE,
+    NICU_SURGICAL_TRUST_SHARE,
+    NICU_TRUST_SHARE,
+    REGIONS,
+)
 
 N_TRUSTS = 120
 
@@ -98,3 +103,24 @@ def build(rng: np.random.Generator, trust_sd: float, total_births: float) -> Geo
         imd_only_trust=imd_only,
         trust_unknown_ethnicity=unknown,
     )
+
+
+def neonatal_unit_levels(
+    rng: np.random.Generator, site_trust: np.ndarray, site_births: np.ndarray
+) -> np.ndarray:
+    """A neonatal unit level for each site (calibration.py: shares of trusts with a
+    surgical NICU and a NICU; NICUs in larger trusts, at their largest site)."""
+    n_trusts = int(site_trust.max()) + 1
+    trust_births = np.bincount(site_trust, weights=site_births, minlength=n_trusts)
+    n_surgical = round(n_trusts * NICU_SURGICAL_TRUST_SHARE)
+    n_nicu = round(n_trusts * NICU_TRUST_SHARE)
+    p = trust_births**2 / np.sum(trust_births**2)
+    chosen = rng.choice(n_trusts, size=n_surgical + n_nicu, replace=False, p=p)
+    trust_level = np.full(n_trusts, "", dtype=object)
+    trust_level[chosen[:n_surgical]] = "NICU_surgical"
+    trust_level[chosen[n_surgical:]] = "NICU"
+    levels = np.where(rng.random(len(site_trust)) < LNU_SITE_SHARE, "LNU", "SCU").astype(object)
+    for t in np.flatnonzero(trust_level != ""):
+        sites = np.flatnonzero(site_trust == t)
+        levels[sites[np.argmax(site_births[sites])]] = trust_level[t]
+    return levels

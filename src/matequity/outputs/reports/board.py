@@ -21,6 +21,8 @@ from matequity.outputs.charts.annotations import Annotation
 from matequity.outputs.charts.moss import cusum_chart, excess_chart
 from matequity.outputs.charts.spc import spc_chart
 from matequity.outputs.reports.document import Report, Section, Table
+from matequity.outputs.reports.experience_sections import board_panel
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 
 def _fmt(v, digits: int = 1) -> str:
@@ -139,6 +141,18 @@ def report(data: BoardAnalysis, annotations: Sequence[Annotation] = ()) -> Repor
                 ),
             )
         )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(
+                data.stabilised,
+                data.catalogue.get,
+                trusts=[trust],
+                highlight=trust,
+            )
+        )
+    panel = board_panel(data.experience) if data.experience is not None else None
+    if panel is not None:
+        sections.insert(1, panel)
     return Report(
         kind="board",
         title=f"Maternity and neonatal safety report: {trust_name}",

@@ -11,9 +11,9 @@ already released under the policy.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from matequity import __version__
@@ -24,6 +24,12 @@ from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.rates import rates_by_group
 from matequity.outputs.charts.trend import trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
+from matequity.outputs.reports.experience_sections import (
+    community_section,
+    families_section,
+    staff_section,
+)
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 UNKNOWN_GROUPS = vocab.UNKNOWN_GROUPS
 LABELS = {b: vocab.BREAKDOWN[b].title for b in BREAKDOWNS}
@@ -229,6 +235,21 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
             ),
         )
     )
+    if data.stabilised:
+        sections.append(
+            stabilised_section(
+                data.stabilised,
+                data.catalogue.get,
+                trusts=data.trusts,
+                title="Its trusts' stabilised and adjusted rates",
+            )
+        )
+    community = community_section(data.experience)
+    if community is not None:
+        sections.insert(2, community)  # beside the population profile
+    for part in (staff_section(data.experience), families_section(data.experience)):
+        if part is not None:
+            sections.append(part)
     pw = data.power
     sections.append(
         Section(
@@ -239,12 +260,12 @@ def report(data: LmnsAnalysis, annotations: Sequence[Annotation] = ()) -> Report
                 f"{r.detectable_increase_3y_pct:.0f}%"
                 + (
                     f" or a fall of {r.detectable_decrease_3y_pct:.0f}%"
-                    if np.isfinite(r.detectable_decrease_3y_pct)
+                    if math.isfinite(r.detectable_decrease_3y_pct)
                     else " (but no fall, however large)"
                 )
                 + " over three years could be detected (80% power, 5% significance)."
                 for r in pw.itertuples()
-                if np.isfinite(r.detectable_increase_3y_pct)
+                if math.isfinite(r.detectable_increase_3y_pct)
             ),
         )
     )

@@ -24,6 +24,7 @@ from matequity.outputs.charts.funnel import funnel_of
 from matequity.outputs.charts.small_multiples import small_multiples
 from matequity.outputs.charts.trend import gradient_chart, trend_chart
 from matequity.outputs.reports.document import Report, Section, Table, measure_definitions
+from matequity.outputs.reports.stabilised_section import stabilised_section
 
 
 def _f(v, d: int = 1) -> str:
@@ -182,6 +183,8 @@ def report(data: NationalAnalysis, annotations: Sequence[Annotation] = ()) -> Re
                 ),
             )
         )
+    if data.stabilised:
+        sections.append(stabilised_section(data.stabilised, data.catalogue.get))
     return Report(
         kind="national",
         title="National equity progress report: maternity and neonatal outcomes",

@@ -1,0 +1,103 @@
+"""The signal register as a user may see it: the signals of the sites in
+scope (the site filter runs in the register's query), the inbox filters and
+order (overdue first), one signal with its checks and history. Shared by the
+pages and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from matequity.accounts.scope import Scope
+from matequity.errors import UserError
+from matequity.servicedb import Database
+from matequity.signals import register
+from matequity.web.data import NotFound
+
+#: inbox and API status filters; 'open' is anything not closed
+STATUS_FILTERS = ("open", "new", "in_progress", "check_recorded", "overdue", "closed")
+API_STATUS = {
+    "new": "new",
+    "in progress": "in_progress",
+    "check recorded": "check_recorded",
+    "closed": "closed",
+    "overdue": "overdue",
+}
+ORDER = {"overdue": 0, "new": 1, "in progress": 2, "check recorded": 3, "closed": 4}
+
+
+@dataclass(frozen=True)
+class SignalFilters:
+    status: str | None = None
+    level: int | None = None
+    site: str | None = None
+    trust: str | None = None
+    month_from: str | None = None
+    month_to: str | None = None
+
+    def validated(self) -> SignalFilters:
+        if self.status and self.status not in STATUS_FILTERS:
+            raise UserError(f"status {self.status!r}: expected one of {', '.join(STATUS_FILTERS)}")
+        if self.level is not None and self.level not in (1, 2):
+            raise UserError("level: expected 1 (amber) or 2 (red)")
+        for name in ("month_from", "month_to"):
+            v = getattr(self, name)
+            if v and not (len(v) == 7 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit()):
+                raise UserError(f"{name} {v!r}: expected YYYY-MM")
+        return self
+
+
+def visible(db: Database, scope: Scope, today: dt.date) -> pd.DataFrame:
+    sites = None if scope.everything else sorted(scope.sites)
+    df = register.listing(db, today, site_codes=sites)
+    df["api_status"] = df["display_status"].map(API_STATUS)
+    return df
+
+
+def inbox(db: Database, scope: Scope, filters: SignalFilters, today: dt.date) -> pd.DataFrame:
+    """Signals in scope, filtered, overdue first, then new, in progress, check
+    recorded and closed; newest notification first within each."""
+    f = filters.validated()
+    df = visible(db, scope, today)
+    if f.status == "open":
+        df = df[df["status"] != "closed"]
+    elif f.status:
+        df = df[df["api_status"] == f.status]
+    if f.level is not None:
+        df = df[df["level"] == f.level]
+    if f.site:
+        df = df[df["site_code"] == f.site]
+    if f.trust:
+        df = df[df["trust_code"] == f.trust]
+    if f.month_from:
+        df = df[df["month"] >= f.month_from]
+    if f.month_to:
+        df = df[df["month"] <= f.month_to]
+    df = df.assign(_o=df["display_status"].map(ORDER))
+    df = df.sort_values(
+        ["_o", "first_detected", "site_code", "month"], ascending=[True, False, True, True]
+    )
+    return df.drop(columns="_o").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SignalDetail:
+    signal: dict
+    checks: pd.DataFrame
+    history: pd.DataFrame
+    earlier: pd.DataFrame
+
+
+def detail(db: Database, scope: Scope, sid: str, today: dt.date) -> SignalDetail:
+    """One signal in scope (NotFound otherwise: a signal outside scope does not
+    exist for the user), its checks, history and the site's earlier signals."""
+    s = register.get(db, sid, today)
+    if s is None or not scope.sees_site(s["site_code"]):
+        raise NotFound(f"no signal {sid!r}")
+    s["api_status"] = API_STATUS[s["display_status"]]
+    site = register.listing(db, today, site_codes=[s["site_code"]])
+    earlier = site[(site["signal_id"] != sid) & (site["month"] <= s["month"])]
+    earlier = earlier.sort_values("month", ascending=False).reset_index(drop=True)
+    return SignalDetail(s, register.checks(db, sid), register.history(db, sid), earlier)
