@@ -7,9 +7,10 @@ ingest is exercised too. ``backend`` gives each engine's kind and session, for
 tests that write stores of their own. ``duck`` is the DuckDB engine the Spark
 results are compared with.
 
-One SparkSession (local mode, two cores, UTC) serves the whole test session; it
-is started only when a Spark test runs. Spark tests are marked ``spark`` and
-skipped only where Java is absent (CI has Java 17, so they run there).
+One SparkSession (local mode, two cores, UTC, tuned for small data) serves the
+whole test session; it is started only when a Spark test runs. Spark tests are
+marked ``spark`` and skipped only where Java is absent (CI has Java 17, so they
+run there).
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "2")
+        # small data: planning and code generation cost more than they save
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.warehouse.dir", str(warehouse))
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
