@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -71,17 +72,27 @@ class IbisStore:
         return name in self._con.list_tables()
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
-        return self._con.execute(expr)
+        out = self._con.execute(expr)
+        if isinstance(out, pd.DataFrame) and isinstance(expr, ir.Table):
+            return uniform_types(out, expr.schema())
+        return out
 
     def version(self) -> str:
-        """The content version: how many loads, the last, and the derived stamp.
-        It changes on every ingest, so caches keyed by it are never stale."""
+        """The content version: how many loads, the last, and the derived stamp
+        (the definitions the derived tables were built with). It changes on
+        every ingest and whenever the derived tables are rebuilt with other
+        definitions, so caches keyed by it are never stale."""
         if not self.has_table("loads"):
             return "empty"
         t = self.table("loads")
         n = self.execute(t.aggregate(n=t.count(), last=t.load_id.max()))
         last = n["last"].iloc[0]
-        return f"{int(n['n'].iloc[0])}.{0 if pd.isna(last) else int(last)}"
+        version = f"{int(n['n'].iloc[0])}.{0 if pd.isna(last) else int(last)}"
+        if self.has_table("derived_meta"):
+            m = self.table("derived_meta")
+            stamp = self.execute(m.aggregate(d=m.definitions.max()))["d"].iloc[0]
+            version += f".{'none' if pd.isna(stamp) else stamp}"
+        return version
 
     def close(self) -> None:
         if not self._closed:
@@ -94,6 +105,23 @@ class IbisStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def uniform_types(df: pd.DataFrame, schema: sch.Schema) -> pd.DataFrame:
+    """The same pandas types whichever engine ran the query: a numeric column
+    with no value at all as floats (NaN; DuckDB gives objects, Spark floats,
+    and a column with some values is floats on both), and timestamps in
+    microseconds (both engines' resolution; Spark hands them over in
+    nanoseconds)."""
+    for name, typ in schema.items():
+        if name not in df.columns:
+            continue
+        col = df[name]
+        if typ.is_numeric() and col.dtype == object and col.isna().all():
+            df[name] = col.astype("float64")
+        elif typ.is_timestamp() and col.dtype == "datetime64[ns]":
+            df[name] = col.astype("datetime64[us]")
+    return df
 
 
 @contextlib.contextmanager

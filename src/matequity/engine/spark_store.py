@@ -31,6 +31,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -92,6 +93,8 @@ class SparkStore(IbisStore):
         location: str | Path,
         session: Any = None,
         manifest: dict[str, list[str]] | None = None,
+        *,
+        create: bool = False,
     ) -> None:
         self._spark = session or default_session()
         con = ibis.pyspark.connect(self._spark)
@@ -101,18 +104,38 @@ class SparkStore(IbisStore):
         self._database: str | None = None
         loc = str(location)
         if loc.startswith(CATALOG_PREFIX):
-            self._database = loc[len(CATALOG_PREFIX) :]
-            if not self._database.replace("_", "").isalnum():
-                raise UserError(f"{loc}: a catalog store is catalog:DATABASE (letters, digits, _)")
-            have = {t.name for t in self._spark.catalog.listTables(self._database)}
-            self._catalog_tables = have
-            if "babies" not in have:
-                raise UserError(f"{loc}: the database has no 'babies' table")
+            self._database = database_name(loc)
+            self._created_database = False
+            self._catalog_tables = self._catalog_listing(create)
             return
         self.folder = Path(loc)
         self.manifest = self._read_manifest() if manifest is None else manifest
         for name in self.manifest:
             self._register(name)
+
+    # the catalog
+    def _catalog_listing(self, create: bool) -> set[str]:
+        """The store's tables in the database (created first if absent and
+        ``create``); a store that is not new must hold records."""
+        db = self._database
+        assert db is not None
+        if not self._spark.catalog.databaseExists(db):
+            if not create:
+                raise UserError(
+                    f"{self.location}: no such database in the Spark catalog; run 'matequity "
+                    "ingest --engine spark' first"
+                )
+            self._spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(db)}")
+            self._created_database = True
+        have = {t.name for t in self._spark.catalog.listTables(db) if not t.isTemporary}
+        if "babies" not in have and not create:
+            raise UserError(f"{self.location}: the database has no 'babies' table")
+        if "babies" not in have and have & set(tables.SCHEMAS):
+            raise UserError(
+                f"{self.location}: the database holds some of a store's tables but no "
+                "'babies' table; give a database that is a matequity store or a new one"
+            )
+        return have
 
     # the manifest
     def _read_manifest(self) -> dict[str, list[str]]:
@@ -143,7 +166,8 @@ class SparkStore(IbisStore):
         return legacy
 
     def _register(self, name: str) -> None:
-        paths = [str(self.folder / d) for d in self.manifest.get(name, [])]
+        dirs = [] if self._database is not None else self.manifest.get(name, [])
+        paths = [str(self.folder / d) for d in dirs]
         if paths:
             df = self._spark.read.parquet(*paths)
         else:
@@ -181,7 +205,11 @@ class SparkWriter(SparkStore):
     def __init__(self, location: str | Path, session: Any, *, create: bool) -> None:
         loc = str(location)
         self._new_dirs: list[Path] = []
+        #: catalog store: each changed table as it now reads, its appended rows
+        #: (staged), and the tables to be written whole
         self._replaced: dict[str, ir.Table] = {}
+        self._parts: dict[str, list[ir.Table]] = {}
+        self._overwrite: set[str] = set()
         self._temps: list[str] = []
         manifest = None
         if not loc.startswith(CATALOG_PREFIX):
@@ -189,11 +217,14 @@ class SparkWriter(SparkStore):
             if create and not (p / MANIFEST).exists() and not (p / "babies.parquet").exists():
                 _check_new_folder(p)
                 manifest = {}
-        super().__init__(location, session, manifest)
+        super().__init__(location, session, manifest, create=create)
         for name in tables.SCHEMAS:
             if self._database is None and name not in self.manifest:
                 self.manifest[name] = []
                 self._register(name)
+            elif self._database is not None and name not in self._catalog_tables:
+                self._register(name)  # empty: this write creates it in the database
+                self._replaced[name] = self._con.table(self._views[name])
 
     def stage_file(self, path: Path, name: str) -> files.ReadResult:
         """Read ``path`` with the one file reader (DuckDB), then hand Spark the
@@ -271,16 +302,20 @@ class SparkWriter(SparkStore):
 
     def insert(self, name: str, obj: ir.Table | pd.DataFrame) -> None:
         if self._database is not None:
-            base = self._replaced.get(name, self.table(name))
-            self._replaced[name] = base.union(_ibis(obj, name, self))
+            # staged now, appended at the end; reads in this write see the rows
+            part = self.create_temp(f"_part{len(self._temps)}_{name}", _ibis(obj, name, self))
+            self._parts.setdefault(name, []).append(part)
+            self._replaced[name] = self.table(name).union(part)
             return
         self.manifest[name].append(self._write_dir(name, obj))
         self._register(name)
 
     def replace(self, name: str, obj: ir.Table | pd.DataFrame) -> None:
         if self._database is not None:
-            staged = self.create_temp(f"_replace_{name}", _ibis(obj, name, self))
+            staged = self.create_temp(f"_replace{len(self._temps)}_{name}", _ibis(obj, name, self))
             self._replaced[name] = staged
+            self._overwrite.add(name)
+            self._parts.pop(name, None)
             return
         rel = self._write_dir(name, obj)
         self.manifest[name] = [rel]
@@ -305,9 +340,14 @@ class SparkWriter(SparkStore):
     # ending the write
     def commit(self) -> None:
         if self._database is not None:
+            # every table is written from the staging folder, never from itself
             for name, t in self._replaced.items():
-                df = self._compile(t, name)
-                df.write.mode("overwrite").saveAsTable(f"{self._database}.{name}")
+                target = f"{_quote(self._database)}.{_quote(name)}"
+                if name in self._overwrite or name not in self._catalog_tables:
+                    self._compile(t, name).write.mode("overwrite").saveAsTable(target)
+                else:
+                    for part in self._parts.get(name, []):
+                        self._compile(part, name).write.mode("append").saveAsTable(target)
             self._cleanup_staging()
             return
         doc = {"format": FORMAT, "tables": self.manifest}
@@ -320,6 +360,9 @@ class SparkWriter(SparkStore):
 
     def abort(self) -> None:
         self._cleanup_staging()
+        if self._database is not None and self._created_database:
+            # a failed first write leaves no store behind
+            self._spark.sql(f"DROP DATABASE IF EXISTS {_quote(self._database)}")
 
     def _cleanup_staging(self) -> None:
         for d in self._new_dirs:
@@ -328,6 +371,21 @@ class SparkWriter(SparkStore):
         if self._database is None:
             with contextlib.suppress(OSError):
                 (self.folder / "staging").rmdir()
+
+
+def database_name(location: str) -> str:
+    """DATABASE of ``catalog:DATABASE`` (ASCII letters, digits and _ only)."""
+    db = location[len(CATALOG_PREFIX) :]
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", db):
+        raise UserError(
+            f"{location}: a catalog store is catalog:DATABASE (ASCII letters, digits and _)"
+        )
+    return db
+
+
+def _quote(name: str) -> str:
+    """A Spark SQL identifier, quoted (backticks doubled)."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _check_new_folder(p: Path) -> None:

@@ -20,10 +20,11 @@ def loads(engine: Engine) -> pd.DataFrame:
 
 
 def reasons(engine: Engine) -> pd.DataFrame:
-    """Quarantined rows per file and reason, with the reason's description."""
+    """Quarantined rows per file and reason, with the reason's description; the
+    most frequent reasons first, ties by reason (the same order on every engine)."""
     t = engine.table("reconciliation")
     q = t.filter(t.outcome == "quarantined").select("load_id", "file_name", "reason", "rows")
-    df = engine.execute(q.order_by(["load_id", q.rows.desc()])).reset_index(drop=True)
+    df = engine.execute(q.order_by(["load_id", q.rows.desc(), "reason"])).reset_index(drop=True)
     df["description"] = df["reason"].map(DESCRIPTIONS)
     return df
 

@@ -27,14 +27,15 @@ def monthly_events(engine: Engine) -> pd.DataFrame:
 
 
 def daily_events(engine: Engine) -> pd.DataFrame:
-    """site_code, date, events (days with at least one event)."""
+    """site_code, date, events (days with at least one event), in that order
+    (the same rows in the same order on every engine)."""
     b = engine.table("babies_derived")
     e = b.filter(b.moss_event == 1)
     df = engine.execute(
         e.group_by(site_code=e.site_code, date=e.birth_date).aggregate(events=e.count())
     )
     df["date"] = pd.to_datetime(df["date"]).dt.date.astype(str)
-    return df
+    return df.sort_values(["site_code", "date"]).reset_index(drop=True)
 
 
 def g_chart_input(monthly: pd.DataFrame, daily: pd.DataFrame, site: str) -> pd.DataFrame:

@@ -1,9 +1,19 @@
 """Derivations (MBRRACE classes, flags, labels) against an independent
-pure-Python reading of the definitions, on random records (hypothesis)."""
+pure-Python reading of the definitions, on random records (hypothesis), run
+through each engine's backend. On Spark the derived frame must also equal
+DuckDB's, column for column.
+
+Spark answers a query in about a second whatever its size, so it checks its
+records in fewer, larger batches: each example is a list of independent
+batches of records (one batch on DuckDB, as many records per query as a
+hypothesis example of the original test).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -15,6 +25,8 @@ from matequity.engine import derive
 from matequity.ingest.validate import TYPED_COLUMNS
 from matequity.model import age, baby, deprivation, ethnicity
 from matequity.model.definitions import BIRTH_CLASSES
+
+from .stores import Backend
 
 ORGS = pd.DataFrame(
     [
@@ -117,60 +129,120 @@ def babies(draw):
     return rows
 
 
-def run_derive(rows: list[dict], grouping: str = "msds") -> pd.DataFrame:
-    con = ibis.duckdb.connect()
-    df = pd.DataFrame(rows)
-    schema = TYPED_COLUMNS
-    b = con.create_table("babies", ibis.memtable(df, schema=schema))
-    o = con.create_table("organisations", ORGS)
-    lk = con.create_table("imd_lookup", LOOKUP)
-    return con.execute(derive.babies_derived(b, o, lk, grouping=grouping)).sort_values("baby_id")
+def _connect(backend: Backend) -> Any:
+    if backend.kind == "spark":
+        return ibis.pyspark.connect(backend.session)
+    return ibis.duckdb.connect()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=babies())
-def test_flags_match_reference(rows):
-    out = run_derive(rows).set_index("baby_id")
-    for r in rows:
-        ref = reference(r)
-        got = out.loc[r["baby_id"]]
-        for k, v in ref.items():
-            assert got[k] == v, (k, r)
-        # MSDS "not known" codes in the store read as unknown
-        assert pd.isna(got["birthweight_g"]) == (r["birthweight_g"] in (None, 9999))
-        assert pd.isna(got["sex"]) == (r["sex"] in (None, "not_known"))
+def _derive(con: Any, rows: list[dict], grouping: str) -> pd.DataFrame:
+    b = ibis.memtable(pd.DataFrame(rows), schema=TYPED_COLUMNS)
+    o, lk = ibis.memtable(ORGS), ibis.memtable(LOOKUP)
+    out = con.execute(derive.babies_derived(b, o, lk, grouping=grouping))
+    return out.sort_values("baby_id").reset_index(drop=True)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=babies())
-def test_every_baby_in_exactly_one_class(rows):
-    out = run_derive(rows)
-    assert len(out) == len(rows)
-    assert out["birth_class"].isin(BIRTH_CLASSES).all()
-    # the populations nest: stillbirths and live births >= 24 weeks make total births
-    assert (out["total_birth"] == out["stillbirth"] + out["live_birth_24"]).all()
-    assert (out["neonatal_death"] <= out["live_birth_24"]).all()
-    assert (out["moss_event"] <= out["term_birth"]).all()
-    assert (out["preterm"] <= out["preterm_denominator"]).all()
+def run_derive(backend: Backend, rows: list[dict], grouping: str = "msds") -> pd.DataFrame:
+    """``babies_derived`` of ``rows`` on the backend (on Spark, checked equal to DuckDB's)."""
+    out = _derive(_connect(backend), rows, grouping)
+    if backend.kind != "duckdb":
+        assert_same_frame(out, _derive(ibis.duckdb.connect(), rows, grouping))
+    return out
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=babies())
-def test_labels_match_reference(rows):
-    out = run_derive(rows).set_index("baby_id")
+def assert_same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """Equal frames; a column with no value at all only needs to be empty on
+    both (Spark gives such an integer column as objects, DuckDB as floats)."""
+    empty = [c for c in want.columns if want[c].isna().all()]
+    assert list(got.columns) == list(want.columns)
+    assert got[empty].isna().all().all()
+    pd.testing.assert_frame_equal(got.drop(columns=empty), want.drop(columns=empty))
+
+
+#: per engine: hypothesis examples, and batches of records per example (on
+#: DuckDB the original test: 40 examples of one batch)
+RUNS = {"duckdb": (40, 1), "spark": (5, 8)}
+
+
+def _join(parts: list[list[dict]]) -> list[dict]:
+    """Batches as one list of records, identifiers made unique per batch."""
+    rows = []
+    for k, part in enumerate(parts):
+        for r in part:
+            rows.append(
+                {**r, **{c: f"{k}.{r[c]}" for c in ("baby_id", "delivery_id", "mother_id")}}
+            )
+    return rows
+
+
+def check_on_examples(
+    backend: Backend, check: Callable[[list[dict]], None], share: float = 1.0
+) -> None:
+    """Run ``check(rows)`` on the backend's hypothesis examples."""
+    n, per = RUNS[backend.kind]
+    strategy = st.lists(babies(), min_size=per, max_size=per).map(_join)
+    run = settings(
+        max_examples=max(1, round(n * share)),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )(given(rows=strategy)(check))
+    run()
+
+
+def test_flags_match_reference(backend):
+    def check(rows):
+        out = run_derive(backend, rows).set_index("baby_id")
+        for r in rows:
+            ref = reference(r)
+            got = out.loc[r["baby_id"]]
+            for k, v in ref.items():
+                assert got[k] == v, (k, r)
+            # MSDS "not known" codes in the store read as unknown
+            assert pd.isna(got["birthweight_g"]) == (r["birthweight_g"] in (None, 9999))
+            assert pd.isna(got["sex"]) == (r["sex"] in (None, "not_known"))
+
+    check_on_examples(backend, check)
+
+
+def test_every_baby_in_exactly_one_class(backend):
+    def check(rows):
+        out = run_derive(backend, rows)
+        assert len(out) == len(rows)
+        assert out["birth_class"].isin(BIRTH_CLASSES).all()
+        # the populations nest: stillbirths and live births >= 24 weeks make total births
+        assert (out["total_birth"] == out["stillbirth"] + out["live_birth_24"]).all()
+        assert (out["neonatal_death"] <= out["live_birth_24"]).all()
+        assert (out["moss_event"] <= out["term_birth"]).all()
+        assert (out["preterm"] <= out["preterm_denominator"]).all()
+
+    check_on_examples(backend, check)
+
+
+@pytest.mark.parametrize("grouping", ["msds", "ons"])
+def test_labels_match_reference(backend, grouping):
     look = dict(zip(LOOKUP.lsoa_code, LOOKUP.imd_decile, strict=True))
-    for r in rows:
-        got = out.loc[r["baby_id"]]
-        code = r["ethnic_category"]
-        want_group = ethnicity.MISSING if code is None else ethnicity.MSDS_GROUPING.groups[code]
-        assert got["ethnic_group"] == want_group
-        dec = r["imd_decile"] if r["imd_decile"] is not None else look.get(r["lsoa_code"])
-        want_dec = deprivation.NOT_KNOWN if dec is None else deprivation.decile_label(dec)
-        assert got["imd_decile_label"] == want_dec
-        assert got["age_band"] == age.age_band(r["mother_age"])
-        assert got["baby_sex"] == baby.sex_label(r["sex"])
-        assert got["multiplicity"] == baby.multiplicity(r["babies_in_delivery"])
-        assert got["gestation_band"] == baby.gestation_band(r["gestation_days"])
+    groups = ethnicity.GROUPINGS[grouping].groups
+
+    def check(rows):
+        out = run_derive(backend, rows, grouping).set_index("baby_id")
+        for r in rows:
+            got = out.loc[r["baby_id"]]
+            code = r["ethnic_category"]
+            want_group = ethnicity.MISSING if code is None else groups[code]
+            assert got["ethnic_group"] == want_group
+            want_label = (
+                ethnicity.MISSING if code is None else ethnicity.ETHNIC_CATEGORY_LABELS[code]
+            )
+            assert got["ethnic_category_label"] == want_label
+            dec = r["imd_decile"] if r["imd_decile"] is not None else look.get(r["lsoa_code"])
+            want_dec = deprivation.NOT_KNOWN if dec is None else deprivation.decile_label(dec)
+            assert got["imd_decile_label"] == want_dec
+            assert got["age_band"] == age.age_band(r["mother_age"])
+            assert got["baby_sex"] == baby.sex_label(r["sex"])
+            assert got["multiplicity"] == baby.multiplicity(r["babies_in_delivery"])
+            assert got["gestation_band"] == baby.gestation_band(r["gestation_days"])
+
+    check_on_examples(backend, check, share=0.75)
 
 
 def typed_baby(**over) -> dict:
@@ -201,18 +273,24 @@ def typed_baby(**over) -> dict:
     return row
 
 
-def test_chinese_grouped_by_publication_convention():
+def test_chinese_grouped_by_publication_convention(backend):
     rows = [typed_baby(ethnic_category="R", imd_decile=1)]
-    assert run_derive(rows, "msds")["ethnic_group"].iloc[0] == "Any other ethnic group"
-    assert run_derive(rows, "ons")["ethnic_group"].iloc[0] == "Asian or Asian British"
-    assert run_derive(rows)["imd_decile_label"].iloc[0] == "1 (most deprived)"
-    assert run_derive(rows)["imd_quintile"].iloc[0] == "1 (most deprived)"
+    msds = run_derive(backend, rows, "msds").iloc[0]
+    assert msds["ethnic_group"] == "Any other ethnic group"
+    assert run_derive(backend, rows, "ons")["ethnic_group"].iloc[0] == "Asian or Asian British"
+    assert msds["imd_decile_label"] == "1 (most deprived)"
+    assert msds["imd_quintile"] == "1 (most deprived)"
 
 
-@pytest.mark.parametrize(("days", "expected"), [(0, 1), (27, 1), (28, 0)])
-def test_neonatal_boundary_28_completed_days(days, expected):
-    rows = [typed_baby(death_date=dt.date(2024, 3, 1) + dt.timedelta(days=days))]
-    assert run_derive(rows)["neonatal_death"].iloc[0] == expected
+def test_neonatal_boundary_28_completed_days(backend):
+    """Deaths at 0, 27 and 28 completed days (one query on each engine)."""
+    born = dt.date(2024, 3, 1)
+    rows = [
+        typed_baby(baby_id=f"b{days}", death_date=born + dt.timedelta(days=days))
+        for days in (0, 27, 28)
+    ]
+    got = run_derive(backend, rows).set_index("baby_id")["neonatal_death"]
+    assert got.to_dict() == {"b0": 1, "b27": 1, "b28": 0}
 
 
 def test_age_bands_reference():
@@ -229,10 +307,9 @@ def test_age_bands_reference():
     ]
 
 
-def test_period_labels():
-    con = ibis.duckdb.connect()
+def test_period_labels(backend):
     t = ibis.memtable({"d": [dt.date(2024, 2, 9), dt.date(2023, 11, 30)]})
-    got = con.execute(
+    got = _connect(backend).execute(
         t.select(
             y=derive.period_label(t.d, "year"),
             q=derive.period_label(t.d, "quarter"),
@@ -282,14 +359,14 @@ def test_baby_labels_reference():
     assert {d: baby.gestation_band(d) for d in cases} == cases
 
 
-def test_new_labels_in_the_engine_at_the_boundaries():
+def test_new_labels_in_the_engine_at_the_boundaries(backend):
     rows = [
         typed_baby(baby_id=f"b{i}", gestation_days=g, sex=s, babies_in_delivery=k)
         for i, (g, s, k) in enumerate(
             [(167, "male", 1), (168, "female", 2), (258, "not_known", None), (259, None, 3)]
         )
     ]
-    out = run_derive(rows)
+    out = run_derive(backend, rows)
     assert out["gestation_band"].tolist() == [
         "22+0 to 23+6 weeks",
         "24+0 to 27+6 weeks",

@@ -1,0 +1,103 @@
+"""The store on every engine: what Spark ingest writes equals what DuckDB ingest
+writes, table for table; the derived tables are rebuilt when stale; the content
+version changes with every load and every rebuild; an exported store reads as
+the original."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from matequity import engine as engines
+from matequity.counts.compute import count_table
+from matequity.engine import derived, tables
+from matequity.engine.export import export_store
+from matequity.engine.spark_store import MANIFEST
+from matequity.measures.catalogue import MEASURES
+
+from .stores import Backend, frame, spark_only
+
+#: columns that record when something was written, not what
+WHEN = {"loads": ["loaded_at"], "derived_meta": ["built_at"]}
+
+
+def test_ingested_tables_identical(engine, duck):
+    """Every table of the store, the audit tables and the derived tables too."""
+    for name in tables.ALL_TABLES:
+        assert engine.has_table(name), name
+        got = frame(engine, name, WHEN.get(name, ()))
+        want = frame(duck, name, WHEN.get(name, ()))
+        assert len(want) > 0, name
+        pd.testing.assert_frame_equal(got, want, obj=name)
+    assert derived.is_current(engine)
+
+
+@spark_only
+def test_exported_store_reads_as_the_original(spark, duck, synthetic_store, tmp_path):
+    """``matequity export`` copies every table, derived ones included: the Spark
+    engine reads it without rebuilding, with the same tables and counts."""
+    folder = tmp_path / "exported"
+    export_store(synthetic_store, folder)
+    with engines.open("spark", folder, spark, derive=False) as eng:
+        assert derived.is_current(eng)
+        for name in tables.ALL_TABLES:
+            pd.testing.assert_frame_equal(frame(eng, name), frame(duck, name), obj=name)
+        kw = dict(by=["imd_quintile", "age_band"], level="region", period="quarter")
+        pd.testing.assert_frame_equal(
+            count_table(eng, MEASURES, **kw), count_table(duck, MEASURES, **kw)
+        )
+
+
+def _drop_derived(backend: Backend, location: Path) -> None:
+    """Remove the derived tables and their stamp, as a store written before the
+    derived store existed has none."""
+    if backend.kind == "duckdb":
+        con = duckdb.connect(str(location))
+        for name in tables.DERIVED:
+            con.execute(f"DROP TABLE {name}")
+        con.close()
+        return
+    doc = json.loads((location / MANIFEST).read_text())
+    for name in tables.DERIVED:
+        del doc["tables"][name]
+    (location / MANIFEST).write_text(json.dumps(doc))
+
+
+def _stamp(eng: engines.Engine) -> dict:
+    return eng.execute(eng.table("derived_meta")).drop(columns="built_at").iloc[0].to_dict()
+
+
+def test_stale_derived_store_is_rebuilt(backend, synthetic_location, tmp_path, monkeypatch):
+    location = backend.copy(synthetic_location, tmp_path)
+    with backend.open(location) as eng:
+        before = {n: frame(eng, n) for n in ("babies_derived", "deliveries_derived")}
+        stamp, version = _stamp(eng), eng.version()
+
+    # a stamp from other definitions: rebuilt when opened, stamped again, the same tables
+    with engines.writer(backend.kind, location, backend.session, create=False) as w:
+        stale = {**stamp, "definitions": "stale", "built_at": dt.datetime(2020, 1, 1)}
+        w.replace("derived_meta", pd.DataFrame([stale]))
+    with backend.open(location, derive=False) as eng:
+        assert not derived.is_current(eng)
+    with backend.open(location) as eng:
+        assert derived.is_current(eng)
+        assert _stamp(eng) == stamp
+        assert eng.version() == version
+        for name, want in before.items():
+            pd.testing.assert_frame_equal(frame(eng, name), want, obj=name)
+
+    # no derived tables at all (a store from before the derived store), opened by a
+    # new matequity whose definitions changed: built, and the version says so
+    _drop_derived(backend, location)
+    with backend.open(location, derive=False) as eng:
+        assert not eng.has_table("babies_derived")
+    monkeypatch.setattr(derived, "definitions_hash", lambda: "new-definitions")
+    with backend.open(location) as eng:
+        assert _stamp(eng) == {**stamp, "definitions": "new-definitions"}
+        assert eng.version() != version
+        for name, want in before.items():
+            pd.testing.assert_frame_equal(frame(eng, name), want, obj=name)
