@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analyses.test_quality import _independent_mis
 from matequity.analyses.quality import quality
 from matequity.disclosure.policy import get
 from matequity.quality import report
 from matequity.quality.mis import mis_ethnicity
-from test_quality import _independent_mis
 
 
 def assert_same_quality(got, want) -> None:
