@@ -101,3 +101,15 @@ def test_stale_derived_store_is_rebuilt(backend, synthetic_location, tmp_path, m
         assert eng.version() != version
         for name, want in before.items():
             pd.testing.assert_frame_equal(frame(eng, name), want, obj=name)
+
+
+def test_the_spark_master_comes_from_the_environment():
+    """A cluster from the command line: MATEQUITY_SPARK_MASTER, or the master
+    PYSPARK_SUBMIT_ARGS gives spark-submit; local mode otherwise."""
+    from matequity.engine.spark_store import spark_master
+
+    assert spark_master({}) == "local[2]"
+    assert spark_master({"MATEQUITY_SPARK_MASTER": "yarn"}) == "yarn"
+    assert spark_master({"PYSPARK_SUBMIT_ARGS": "--master spark://h:7077 pyspark-shell"}) is None
+    both = {"MATEQUITY_SPARK_MASTER": "local[4]", "PYSPARK_SUBMIT_ARGS": "--master yarn x"}
+    assert spark_master(both) == "local[4]"

@@ -34,7 +34,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,25 @@ _LEGACY = ("babies", "organisations", "imd_lookup")
 _ids = itertools.count()
 
 
+#: the Spark master of the command line's session (a cluster: ``yarn``,
+#: ``spark://host:7077``, ``k8s://...``); default local mode on two cores
+MASTER_ENV = "MATEQUITY_SPARK_MASTER"
+
+
+def spark_master(env: Mapping[str, str] = os.environ) -> str | None:
+    """The master the session is built with: ``MATEQUITY_SPARK_MASTER`` when
+    set; None (left to ``spark-submit``) when ``PYSPARK_SUBMIT_ARGS`` names one;
+    else ``local[2]``."""
+    if env.get(MASTER_ENV):
+        return env[MASTER_ENV]
+    if "--master" in env.get("PYSPARK_SUBMIT_ARGS", "").split():
+        return None
+    return "local[2]"
+
+
 def default_session() -> Any:
-    """A local-mode SparkSession (two cores, UTC, no UI), made once per process."""
+    """The command line's SparkSession (UTC, no UI, quiet logging), made once per
+    process: local mode on two cores unless :func:`spark_master` says otherwise."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
@@ -64,9 +81,12 @@ def default_session() -> Any:
     # the driver's JVM starts before the builder's settings are read: its logging
     # is set where PySpark launches it (unless the user set their own)
     os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{quiet}" pyspark-shell')
+    builder = SparkSession.builder
+    master = spark_master()
+    if master is not None:
+        builder = builder.master(master)
     return (
-        SparkSession.builder.master("local[2]")
-        .appName("matequity")
+        builder.appName("matequity")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", quiet)
