@@ -33,7 +33,7 @@ test: env
 	scripts/install-axe.sh
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile --cov --cov-report=term
+	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile --cov --cov-report=term --durations=20
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks

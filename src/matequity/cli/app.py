@@ -29,7 +29,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-console = Console()
+# soft wrap: a path or a one-line message is never broken across lines
+console = Console(soft_wrap=True)
 
 
 #: the names of options that are written (every other path option is read)

@@ -175,10 +175,11 @@ def _check_types(w, res: ReadResult, validated: ir.Table) -> None:
     aggs = {}
     for col, code in PARSE_REASONS.items():
         aggs[f"{col}__parsed"] = validated[col].count()
-        aggs[f"{col}__failed"] = tagged.contains(f";{code};").cast("int64").sum()
+        # a file with no rows parsed sums to NULL: none failed
+        aggs[f"{col}__failed"] = tagged.contains(f";{code};").cast("int64").sum().fill_null(0)
     row = w.execute(validated.aggregate(**aggs)).iloc[0]
     for col in PARSE_REASONS:
-        parsed, failed = int(row[f"{col}__parsed"]), int(row[f"{col}__failed"] or 0)
+        parsed, failed = int(row[f"{col}__parsed"]), int(row[f"{col}__failed"])
         present = parsed + failed
         if failed and not parsed and present >= MIN_VALUES_FOR_TYPE_CHECK:
             what = _TYPE_WORDS.get(col, "a whole number")
