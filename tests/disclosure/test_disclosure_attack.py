@@ -605,3 +605,48 @@ def test_no_small_count_recoverable_from_the_demo_tables(synthetic_store):
     # the tables hold small cells to protect
     assert any(t.frame["numerator"].eq(5).any() for t in tables)
     assert_nothing_recoverable(tables, orgs)
+
+
+# -- a report's data, attacked together -----------------------------------------
+
+
+def _frames(obj, seen=None):
+    """Every DataFrame in an analysis result (dataclass fields, dicts, tuples)."""
+    import dataclasses
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, pd.DataFrame):
+        yield obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from _frames(getattr(obj, f.name), seen)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _frames(v, seen)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _frames(v, seen)
+
+
+def test_no_small_count_recoverable_from_an_lmns_reports_data(synthetic_store):
+    """Everything the LMNS report embeds is its analysis's released tables (the
+    layout does no arithmetic: tests/test_layers.py): all of them together, with
+    the organisations table, give no count of 1-7 away."""
+    from matequity import engine
+    from matequity.analyses.lmns import lmns
+
+    with engine.open("duckdb", synthetic_store) as eng:
+        orgs = eng.execute(eng.table("organisations"))
+        code = sorted(orgs["lmns_code"])[0]
+        a = lmns(eng, code, POLICIES["nhs"], with_stabilised=False)
+    tables = [
+        Published(f"t{i}", f.reset_index(drop=True))
+        for i, f in enumerate(_frames(a))
+        if {"numerator", "denominator"} <= set(f.columns) and len(f)
+    ]
+    assert len(tables) >= 5
+    assert any(t.frame["numerator"].eq(5).any() for t in tables)
+    assert_nothing_recoverable(tables, orgs)
