@@ -7,8 +7,9 @@ threads (each its own HTTP connection), ``--requests`` calls per client:
 signals (list, open list, one signal) and counts (counts and rates by ethnic
 group for every LMNS; a trust's own rates, exact, and another trust's,
 released). The first call of each URL (cold: the engine computes, the result
-is cached per worker) is reported apart. Writes benchmarks/results/service.json
-and prints the figures as JSON.
+is cached per worker) is reported apart; every call is then made on every
+worker (:func:`warm`) before the timed runs. Writes
+benchmarks/results/service.json and prints the figures as JSON.
 
     python benchmarks/bench_service.py [--millions 6] [--clients 20] [--requests 50] [--workers 2]
 """
@@ -62,6 +63,25 @@ def start(store: Path, workers: int) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
     proc.terminate()
     raise SystemExit("the server did not start")
+
+
+def warm(base: str, calls: list[tuple[str, str]], workers: int) -> int:
+    """Every call on every worker process: each fills its own cache, and the
+    kernel hands a new connection to any worker, so connections are opened
+    until each worker (named by ``/healthz``) has answered every call. Returns
+    the connections opened."""
+    done: set[str] = set()
+    opened = 0
+    while len(done) < workers and opened < 50 * workers:
+        with httpx.Client(base_url=base, timeout=600) as c:
+            opened += 1
+            worker = c.get("/healthz").json()["worker"]
+            if worker in done:
+                continue
+            for token, url in calls:
+                c.get(url, headers={"Authorization": f"Bearer {token}"})
+            done.add(worker)
+    return opened
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -156,15 +176,13 @@ def main() -> None:
                 t0 = time.perf_counter()
                 httpx.get(base + url, headers={"Authorization": f"Bearer {token}"}, timeout=300)
                 cold[url] = round((time.perf_counter() - t0) * 1000, 1)
-            # every worker process fills its own cache: warm each before timing
-            for _ in range(4 * args.workers):
-                for token, url in signals + counts:
-                    httpx.get(base + url, headers={"Authorization": f"Bearer {token}"}, timeout=300)
+            opened = warm(base, signals + counts, args.workers)
             results = {
                 "births": births,
                 "signals_registered": len(reg),
                 "clients": args.clients,
                 "workers": args.workers,
+                "warm_up_connections": opened,
                 "signals": load(base, signals, args.clients, args.requests),
                 "counts": load(base, counts, args.clients, args.requests),
                 "first_call_ms": cold,

@@ -65,6 +65,6 @@ def entries(db: Database, action: str | None = None, limit: int = 1000) -> pd.Da
     q = sa.select(a).order_by(a.c.id.desc()).limit(limit)
     if action:
         q = q.where(a.c.action == action)
-    with db.engine.connect() as con:
+    with db.read() as con:
         rows = con.execute(q).all()
     return pd.DataFrame([dict(r._mapping) for r in rows], columns=[c.name for c in a.columns])

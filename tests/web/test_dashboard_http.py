@@ -291,3 +291,38 @@ def test_a_new_ingest_is_seen_while_the_service_runs(world, tmp_path):
         assert num(after["stillbirth"]["denominator"]) == (
             num(before["stillbirth"]["denominator"]) + 3
         )
+
+
+def _signal_statuses(page: str) -> dict[str, str]:
+    m = re.search(r'<table class="data" data-testid="dash-signals">(.*?)</table>', page, re.S)
+    assert m, "no signals table on the page"
+    return {
+        html.unescape(sid): status
+        for sid, status in re.findall(
+            r'href="/signals/([^"]+)".*?class="status status-(\w+)"', m.group(1), re.S
+        )
+    }
+
+
+def test_a_cached_page_shows_the_signals_as_they_are_now(world, clients):
+    """The page's figures are laid out once per store version and view, but its
+    signals are the register's at each request: a check recorded (by any
+    worker) shows at once."""
+    from urllib.parse import unquote
+
+    from matequity.signals import register
+
+    url = f"/org/site/{world.site_a}"
+    first = clients["trust"].get(url).text
+    before = {unquote(k): v for k, v in _signal_statuses(first).items()}
+    assert before[world.signal_a] in ("new", "overdue", "in_progress")
+    check = register.Check(
+        "Head of midwifery", world.register["first_detected"].max(), "f", "a", "assured"
+    )
+    register.record_check(world.svc.db, world.signal_a, check, "test")
+    again = clients["trust"].get(url).text
+    after = {unquote(k): v for k, v in _signal_statuses(again).items()}
+    assert after[world.signal_a] == "check_recorded"
+    # the figures are the cached page's: the same tables, byte for byte
+    strip = re.compile(r'<section aria-labelledby="signals-h".*?</section>', re.S)
+    assert strip.sub("", first) == strip.sub("", again)

@@ -158,3 +158,23 @@ def test_sqlite_database_folder_is_created(tmp_path):
     d = open_database(f"sqlite:///{p}")
     assert Path(p).exists()
     d.dispose()
+
+
+def test_reads_neither_wait_for_a_writer_nor_hold_one_up(db):
+    """A read while another connection holds a write transaction answers at
+    once with the committed state, and a write goes ahead while a read is open
+    (SQLite: reads start a deferred BEGIN in WAL mode; PostgreSQL: MVCC)."""
+    from matequity import audit
+
+    audit.record(db, "first", "view", "S1")
+    with db.begin() as writer:
+        audit.record(writer, "second", "view", "S2")
+        t0 = dt.datetime.now()
+        with db.read() as con:
+            n = con.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
+        assert n == 1  # the writer's row is not committed yet
+        assert (dt.datetime.now() - t0).total_seconds() < 5  # not the 30 s busy wait
+    with db.read() as con:
+        con.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
+        audit.record(db, "third", "view", "S3")  # a writer while the read is open
+    assert set(audit.entries(db)["actor"]) == {"first", "second", "third"}

@@ -27,7 +27,7 @@ def retry_after(db: Database, email: str, ip: str, limits: LoginLimits) -> int:
     now = _now()
     since = now - limits.window
     a = t.login_attempts
-    with db.engine.connect() as con:
+    with db.read() as con:
         waits = []
         for col, value, limit in (
             (a.c.email, email, limits.per_account),

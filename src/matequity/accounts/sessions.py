@@ -62,7 +62,7 @@ def lookup(db: Database, token: str, idle: dt.timedelta) -> Session | None:
         return None
     now = _now()
     s, u = t.sessions, t.users
-    with db.engine.connect() as con:
+    with db.read() as con:
         row = con.execute(
             sa.select(
                 s,

@@ -46,7 +46,7 @@ def user_for_token(db: Database, token: str) -> User | None:
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     now = _now()
-    with db.engine.connect() as con:
+    with db.read() as con:
         row = con.execute(
             sa.select(t.users)
             .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)

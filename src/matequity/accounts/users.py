@@ -94,7 +94,7 @@ def add_user(
 
 
 def list_users(db: Database) -> list[User]:
-    with db.engine.connect() as con:
+    with db.read() as con:
         return [_user(r) for r in con.execute(sa.select(t.users).order_by(t.users.c.email))]
 
 
@@ -104,13 +104,13 @@ def by_email(db: Database, email: str) -> tuple[User, str | None] | None:
         e = normalise_email(email)
     except UserError:
         return None
-    with db.engine.connect() as con:
+    with db.read() as con:
         row = con.execute(sa.select(t.users).where(t.users.c.email == e)).first()
     return None if row is None else (_user(row), row.password_hash)
 
 
 def by_id(db: Database, user_id: int) -> User | None:
-    with db.engine.connect() as con:
+    with db.read() as con:
         row = con.execute(sa.select(t.users).where(t.users.c.id == user_id)).first()
     return None if row is None else _user(row)
 

@@ -96,7 +96,7 @@ def _recipients(db: Database, role: str, org_code: str | None) -> list[str]:
     if not org_code:
         return []
     u = t.users
-    with db.engine.connect() as con:
+    with db.read() as con:
         return list(
             con.execute(
                 sa.select(u.c.email)
@@ -283,7 +283,7 @@ def sent_messages(db: Database, signal_ids: Iterable[str] | None = None) -> pd.D
     )
     if signal_ids is not None:
         q = q.where(n.c.signal_id.in_(list(signal_ids)))
-    with db.engine.connect() as con:
+    with db.read() as con:
         rows = con.execute(q).all()
     cols = [
         "signal_id",

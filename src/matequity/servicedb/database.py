@@ -2,18 +2,23 @@
 PostgreSQL (``postgresql+psycopg://...``).
 
 SQLite is set up for several processes (service workers, cron jobs): WAL
-journal, a busy timeout, foreign keys on, and every transaction started with
-``BEGIN IMMEDIATE`` so that writers queue instead of failing half-way (the
-SQLAlchemy documentation's recipe for pysqlite transactions). PostgreSQL runs
+journal, a busy timeout, foreign keys on, and every transaction that may write
+started with ``BEGIN IMMEDIATE`` so that writers queue instead of failing
+half-way (the SQLAlchemy documentation's recipe for pysqlite transactions);
+reads (:meth:`Database.read`) start a deferred ``BEGIN``, so in WAL mode they
+neither wait for a writer nor hold one up (SQLite documentation, "Write-Ahead
+Logging": readers do not block writers and a writer does not block readers).
+PostgreSQL runs
 at its default READ COMMITTED; the register locks a signal's row while it
 appends to its history.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,6 +27,8 @@ from sqlalchemy.engine import make_url
 from matequity.errors import UserError
 
 SQLITE_NAME = "service.sqlite"
+#: the execution option that marks a connection as reading only
+READ_OPTION = "matequity_read_only"
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,10 @@ class Database:
 
     engine: sa.Engine
     display_url: str
+    #: SQLite: a process's writers queue here, woken as soon as the one before
+    #: commits, rather than in SQLite's busy handler, which sleeps in steps of
+    #: up to 100 ms (one writer at a time either way)
+    _writers: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -38,8 +49,18 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
         """A connection in a transaction, committed on success, rolled back on error."""
-        with self.engine.begin() as con:
+        if self.dialect != "sqlite":
+            with self.engine.begin() as con:
+                yield con
+            return
+        with self._writers, self.engine.begin() as con:
             yield con
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading only (never commit through it)."""
+        with self.engine.connect() as con:
+            yield con.execution_options(**{READ_OPTION: True})
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -90,7 +111,8 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(con) -> None:  # pragma: no cover - exercised by every test
-        con.exec_driver_sql("BEGIN IMMEDIATE")
+        read = con.get_execution_options().get(READ_OPTION, False)
+        con.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -394,7 +394,7 @@ def listing(
     """Every signal (of ``site_codes`` when given: the filter runs in the query)
     with its current status and whether its check is overdue."""
     today = today or dt.date.today()
-    with db.engine.connect() as con:
+    with db.read() as con:
         rows = con.execute(_listing_query(site_codes, signal_ids)).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=list(LISTING_COLUMNS))
     df["escalated"] = df["escalated"].astype(bool)
@@ -406,6 +406,21 @@ def listing(
     return df
 
 
+def version(db: Database) -> tuple[int, int, int]:
+    """A stamp of the register that moves with every signal, event and check
+    recorded: the three tables are append-only (database triggers), so their
+    sizes and newest ids only grow."""
+    e, c = t.signal_events, t.signal_checks
+    q = sa.select(
+        sa.select(sa.func.count()).select_from(t.signals).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.max(e.c.id), 0)).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.max(c.c.id), 0)).scalar_subquery(),
+    )
+    with db.read() as con:
+        n, ev, ck = con.execute(q).one()
+    return int(n), int(ev), int(ck)
+
+
 def get(db: Database, sid: str, today: dt.date | None = None) -> dict | None:
     """One signal as :func:`listing` shows it (None if not registered)."""
     df = listing(db, today, signal_ids=[sid])
@@ -415,7 +430,7 @@ def get(db: Database, sid: str, today: dt.date | None = None) -> dict | None:
 def history(db: Database, sid: str) -> pd.DataFrame:
     """The signal's events, oldest first."""
     e = t.signal_events
-    with db.engine.connect() as con:
+    with db.read() as con:
         rows = con.execute(
             sa.select(
                 e.c.signal_id,
@@ -459,7 +474,7 @@ CHECK_COLUMNS = (
 def checks(db: Database, sid: str) -> pd.DataFrame:
     """Every check submitted for the signal, oldest first."""
     c = t.signal_checks
-    with db.engine.connect() as con:
+    with db.read() as con:
         rows = con.execute(
             sa.select(*(c.c[k] for k in CHECK_COLUMNS))
             .where(c.c.signal_id == sid)
@@ -472,7 +487,7 @@ def checks(db: Database, sid: str) -> pd.DataFrame:
 
 def latest_run(db: Database) -> dict | None:
     """The most recent ``signals run`` (its reference rate draws the charts)."""
-    with db.engine.connect() as con:
+    with db.read() as con:
         row = con.execute(
             sa.select(t.signal_runs).order_by(t.signal_runs.c.id.desc()).limit(1)
         ).first()

@@ -3,8 +3,11 @@ factory each uvicorn worker calls (settings in ``MATEQUITY_SERVICE_SETTINGS``)."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -33,8 +36,19 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
     """The application on ``settings.store``, its service database migrated."""
     db = db or open_database(settings.database_url or default_url(settings.store))
     source = StoreSource(settings.engine_kind, settings.store)
-    ctx = ServiceContext(settings, db, DataAccess(source, settings.policy, settings.cache_entries))
+    data = DataAccess(
+        source, settings.policy, settings.cache_entries, settings.store_recheck_seconds
+    )
+    ctx = ServiceContext(settings, db, data)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the pool that runs the (synchronous) request handlers of this worker
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="matequity",
         version=__version__,
         description=DESCRIPTION,

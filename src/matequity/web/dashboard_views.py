@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from matequity.outputs.charts.trend import gradient_chart, trend_chart
 from matequity.stats.ambitions import AMBITIONS
 from matequity.web.dashboard_data import DashboardData, Link
 
+P = TypeVar("P", bound="Page")
 BREAKDOWN_CHOICES = ("ethnic_group", "imd_quintile")
 LEVEL_WORDS = {
     "england": "England",
@@ -659,6 +661,31 @@ def org_page(dd: DashboardData, scope: Scope, org, q: ViewQuery) -> OrgPage:
         page.child_level = u.level
     _units(page, u, m, q)
     _quality(page, dd.quality(scope, org, q.period))
+    return page
+
+
+def page_key(kind: str, scope: Scope, org, q: ViewQuery) -> tuple:
+    """What a page's content depends on, besides the store's version: its kind,
+    the scope (a role and its organisation), the organisation and the view."""
+    return (kind, scope.role, scope.org_code, org.level, org.code, q)
+
+
+def cached_org_page(dd: DashboardData, scope: Scope, org, q: ViewQuery) -> OrgPage:
+    """:func:`org_page`, built once per store version and :func:`page_key`: a
+    warm page is laid out from the cache, its charts' specs already built."""
+    key = page_key("org_page", scope, org, q)
+    return dd.data.cached(key, lambda _e: _built(org_page(dd, scope, org, q)))
+
+
+def cached_home_page(dd: DashboardData, scope: Scope, org, q: ViewQuery) -> HomePage:
+    """:func:`home_page`, cached as :func:`cached_org_page`."""
+    key = page_key("home_page", scope, org, q)
+    return dd.data.cached(key, lambda _e: _built(home_page(dd, scope, org, q)))
+
+
+def _built(page: P) -> P:
+    for c in page.charts.values():
+        c.spec.spec()
     return page
 
 

@@ -2,8 +2,8 @@
 figures. It calls the analysis functions (:mod:`matequity.analyses.queries`)
 with the organisation codes a user's scope allows (in scope: exact; outside:
 released under the publication policy), so scope is applied where the data
-are fetched, and caches results per store version (a cheap file fingerprint;
-an ingest invalidates the cache).
+are fetched, and caches results per store version (a cheap file fingerprint,
+looked at again every second; an ingest invalidates the cache).
 
 One engine per worker process, opened on first use and reopened when the store
 changes; calls into it are serialised (an embedded DuckDB connection is not
@@ -13,6 +13,7 @@ shared between threads).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,8 +46,16 @@ class ScopedFigures:
 
 
 class DataAccess:
-    def __init__(self, source: StoreSource, policy: str = "nhs", cache_entries: int = 256) -> None:
+    def __init__(
+        self,
+        source: StoreSource,
+        policy: str = "nhs",
+        cache_entries: int = 4096,
+        recheck_seconds: float = 1.0,
+    ) -> None:
         self.source = source
+        self._recheck = recheck_seconds
+        self._seen: tuple[str, float] | None = None
         self.policy = policy
         self._lock = threading.RLock()
         self._cache_lock = threading.Lock()
@@ -56,8 +65,19 @@ class DataAccess:
         self._max = cache_entries
 
     # -- engine and cache -------------------------------------------------
+    def fingerprint(self) -> str:
+        """The store's fingerprint, looked at again once ``recheck_seconds``
+        have passed (a request asks several times; an ingest is seen within
+        that time)."""
+        now = time.monotonic()
+        seen = self._seen
+        if seen is None or now - seen[1] >= self._recheck:
+            seen = (self.source.fingerprint(), now)
+            self._seen = seen
+        return seen[0]
+
     def _current(self):
-        fp = self.source.fingerprint()
+        fp = self.fingerprint()
         if self._engine is None or fp != self._fp:
             if self._engine is not None:
                 self._engine.close()
@@ -76,7 +96,7 @@ class DataAccess:
 
     def _cached(self, key: tuple, fn: Callable[[Any], T]) -> T:
         # a hit needs no engine: answered while another thread computes
-        found, value = self._hit((self.source.fingerprint(), *key))
+        found, value = self._hit((self.fingerprint(), *key))
         if found:
             return value
         with self._lock:
@@ -117,6 +137,21 @@ class DataAccess:
                 f"unknown level '{level}': expected england, {', '.join(LEVEL_COLUMNS)}"
             )
         return sorted(self.organisations()[LEVEL_COLUMNS[level]].dropna().astype(str).unique())
+
+    def site_records(self) -> dict[str, dict]:
+        """Each site's row of the organisations table by site code (shared by
+        the requests of this process: never change it)."""
+        return self._cached(
+            ("site_records",),
+            lambda _e: {r["site_code"]: r for r in self.organisations().to_dict("records")},
+        )
+
+    def site_names(self) -> dict[str, str]:
+        """Site code -> site name (shared, as :meth:`site_records`)."""
+        return self._cached(
+            ("site_names",),
+            lambda _e: {k: r["site_name"] for k, r in self.site_records().items()},
+        )
 
     def site(self, site_code: str) -> dict | None:
         o = self.organisations()

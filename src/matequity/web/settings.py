@@ -28,8 +28,14 @@ class ServiceSettings:
     login_per_account: int = 5
     login_per_address: int = 20
     login_window_minutes: float = 15.0
-    #: cached query results per worker
-    cache_entries: int = 256
+    #: cached results per worker: a dashboard page keeps about a dozen (its
+    #: analyses, the page and its panels) per scope and view; a few MB in all
+    cache_entries: int = 4096
+    #: seconds between looks at the store's files (an ingest is seen within this)
+    store_recheck_seconds: float = 1.0
+    #: requests a worker runs at once (more wait their turn): Python runs one
+    #: thread at a time, and many at once make each slow and lock holders slower
+    threads: int = 4
 
     def to_env(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -1,11 +1,12 @@
 """The signal register as a user may see it: the signals of the sites in
-scope (the site filter runs in the register's query), the inbox filters and
+scope (filtered as the listing is fetched, before anything else sees it), the inbox filters and
 order (overdue first), one signal with its checks and history. Shared by the
 pages and the API."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -49,16 +50,53 @@ class SignalFilters:
         return self
 
 
+class _Listings:
+    """The whole register's listing per service database in the inbox's order
+    (overdue first, then new, in progress, check recorded and closed; newest
+    notification first within each), kept while its
+    :func:`~matequity.signals.register.version` and the day stay the same (a
+    check recorded by any worker moves the version; every request reads it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, tuple[tuple, pd.DataFrame]] = {}
+
+    def get(self, db: Database, today: dt.date) -> pd.DataFrame:
+        key = str(db.engine.url)
+        stamp = (register.version(db), today)
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        df = register.listing(db, today)
+        df["api_status"] = df["display_status"].map(API_STATUS)
+        df = df.assign(_o=df["display_status"].map(ORDER))
+        df = df.sort_values(
+            ["_o", "first_detected", "site_code", "month"], ascending=[True, False, True, True]
+        )
+        df = df.drop(columns="_o").reset_index(drop=True)
+        with self._lock:
+            self._kept[key] = (stamp, df)
+        return df
+
+
+_LISTINGS = _Listings()
+
+
 def visible(db: Database, scope: Scope, today: dt.date) -> pd.DataFrame:
-    sites = None if scope.everything else sorted(scope.sites)
-    df = register.listing(db, today, site_codes=sites)
-    df["api_status"] = df["display_status"].map(API_STATUS)
-    return df
+    """The register's signals at the sites in ``scope``, in the inbox's order
+    (never to be changed in place: the frame is shared by the requests of this
+    process)."""
+    df = _LISTINGS.get(db, today)
+    if scope.everything:
+        return df
+    return df[df["site_code"].isin(list(scope.sites))].reset_index(drop=True)
 
 
 def inbox(db: Database, scope: Scope, filters: SignalFilters, today: dt.date) -> pd.DataFrame:
     """Signals in scope, filtered, overdue first, then new, in progress, check
-    recorded and closed; newest notification first within each."""
+    recorded and closed; newest notification first within each (the order of
+    :func:`visible`, which filtering keeps)."""
     f = filters.validated()
     df = visible(db, scope, today)
     if f.status == "open":
@@ -75,11 +113,7 @@ def inbox(db: Database, scope: Scope, filters: SignalFilters, today: dt.date) ->
         df = df[df["month"] >= f.month_from]
     if f.month_to:
         df = df[df["month"] <= f.month_to]
-    df = df.assign(_o=df["display_status"].map(ORDER))
-    df = df.sort_values(
-        ["_o", "first_detected", "site_code", "month"], ascending=[True, False, True, True]
-    )
-    return df.drop(columns="_o").reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -21,4 +21,10 @@ class ChartSpec:
         object.__setattr__(self, "key", re.sub(r"[^A-Za-z0-9_-]", "_", self.key))
 
     def spec(self) -> dict:
-        return self.chart.properties(description=self.alt_text).to_dict()
+        """The Vega-Lite dict (built once: Altair validates it against the
+        schema, which costs more than the page around it)."""
+        cached = self.__dict__.get("_spec")
+        if cached is None:
+            cached = self.chart.properties(description=self.alt_text).to_dict()
+            object.__setattr__(self, "_spec", cached)
+        return cached

@@ -114,13 +114,7 @@ def list_signals(
     scope = ctx.data.scope(ident.user)
     f = signal_views.SignalFilters(status, level, site, trust, month_from, month_to)
     df = signal_views.inbox(ctx.db, scope, f, dt.date.today())
-    names = dict(
-        zip(
-            ctx.data.organisations()["site_code"],
-            ctx.data.organisations()["site_name"],
-            strict=True,
-        )
-    )
+    names = ctx.data.site_names()
     page = df.iloc[offset : offset + limit]
     return json_response(
         {
@@ -133,13 +127,7 @@ def list_signals(
 def _detail(ctx, ident, signal_id: str) -> dict[str, Any]:
     scope = ctx.data.scope(ident.user)
     d = signal_views.detail(ctx.db, scope, signal_id, dt.date.today())
-    names = dict(
-        zip(
-            ctx.data.organisations()["site_code"],
-            ctx.data.organisations()["site_name"],
-            strict=True,
-        )
-    )
+    names = ctx.data.site_names()
     out = _signal(d.signal, names)
     out["checks"] = records(d.checks)
     out["history"] = records(d.history.drop(columns=["signal_id"]))

@@ -26,7 +26,7 @@ from matequity.outputs.charts import render as chart_render
 from matequity.outputs.charts.provenance import with_provenance
 from matequity.pipeline import reports as report_pipeline
 from matequity.tablefiles import write_counts
-from matequity.web import signal_views
+from matequity.web import panels, signal_views
 from matequity.web.auth.deps import PageUser
 from matequity.web.context import Ctx, ServiceContext, client_ip
 from matequity.web.dashboard_data import DashboardData
@@ -34,9 +34,10 @@ from matequity.web.dashboard_views import (
     BREAKDOWN_CHOICES,
     LEVEL_WORDS,
     Page,
-    home_page,
+    cached_home_page,
+    cached_org_page,
     org_href,
-    org_page,
+    page_key,
     policy_words,
     signal_rows,
 )
@@ -56,6 +57,21 @@ CHART_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 REPORT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 #: the report each level has (pipeline/reports.py)
 REPORT_KIND = {"england": "national", "lmns": "lmns", "trust": "board"}
+#: an organisation page's panels (templates/panels/), in order
+PANELS = (
+    "summary",
+    "groups",
+    "trends",
+    "gradient",
+    "peers",
+    "units",
+    "quality",
+    "signals",
+    "related",
+)
+#: the panels that show the view alone (not the user's signals): laid out once
+#: per store version and view, as the page itself is cached
+VIEW_PANELS = tuple(p for p in PANELS if p != "signals")
 
 Period = Annotated[str | None, Query(max_length=9, pattern=r"^\d{4}(:\d{4})?$")]
 Year = Annotated[str | None, Query(max_length=4, pattern=r"^\d{4}$")]
@@ -82,9 +98,12 @@ def _audit(ctx, ident, request, action: str, target: str, detail: dict) -> None:
 
 
 def _common(ctx: ServiceContext, ident) -> dict:
+    return {"user": ident.user, "csrf_token": ident.csrf_token, **_layout()}
+
+
+def _layout() -> dict:
+    """What every page's layout uses that is not the user's."""
     return {
-        "user": ident.user,
-        "csrf_token": ident.csrf_token,
         "policy_words": policy_words,
         "exact_name": EXACT.name,
         "measures": [(m.name, m.title) for m in cat.CATALOGUE],
@@ -124,9 +143,9 @@ def home(
     scope = ctx.data.scope(ident.user)
     org = dd.home_org(scope)
     q = View(period=period)
-    page = home_page(dd, scope, org, q)
+    page = cached_home_page(dd, scope, org, q)
     reg = signal_views.inbox(ctx.db, scope, signal_views.SignalFilters(), dt.date.today())
-    names = {r["site_code"]: r for r in ctx.data.organisations().to_dict("records")}
+    names = ctx.data.site_records()
     signals = signal_rows(reg, names, sorted(scope.sites))
     _audit(ctx, ident, request, "view", f"{org.level}:{org.code}", {"page": "home"})
     return render(
@@ -164,10 +183,10 @@ def organisation(
     scope = ctx.data.scope(ident.user)
     org = dd.find(level, code)
     q = View(period, measure, breakdown, overdispersion)
-    page = org_page(dd, scope, org, q)
+    page = cached_org_page(dd, scope, org, q)
     sites = [s for s in org.sites if scope.sees_site(s)]
     reg = signal_views.inbox(ctx.db, scope, signal_views.SignalFilters(), dt.date.today())
-    names = {r["site_code"]: r for r in ctx.data.organisations().to_dict("records")}
+    names = ctx.data.site_records()
     _audit(
         ctx,
         ident,
@@ -177,20 +196,27 @@ def organisation(
         {"page": "organisation", **q.params(), "disclosure_policy": page.policy},
     )
     kind = REPORT_KIND.get(org.level)
+    view = {
+        "page": page,
+        "org": org,
+        "q": q,
+        "m": cat.CATALOGUE.get(q.measure),
+        "years": page.available_years,
+        "download_base": f"/org/{org.level}/{org.code}/download",
+        "query_string": urlencode(q.params()),
+        "report_kind": kind if kind and page.in_scope else None,
+    }
+    key = page_key("org_panels", scope, org, q)
+    done = ctx.data.cached(key, lambda _e: panels.lay_out(ctx, VIEW_PANELS, {**_layout(), **view}))
     return render(
         ctx,
         "org.html.j2",
         **_common(ctx, ident),
-        page=page,
-        org=org,
-        q=q,
-        m=cat.CATALOGUE.get(q.measure),
-        years=page.available_years,
+        **view,
+        panels=PANELS,
+        panel_html=done,
         signals=signal_rows(reg, names, sites),
         site_filter=org.code if org.level == "site" else None,
-        download_base=f"/org/{org.level}/{org.code}/download",
-        query_string=urlencode(q.params()),
-        report_kind=kind if kind and page.in_scope else None,
     )
 
 
@@ -259,7 +285,7 @@ def organisation_download(
     scope = ctx.data.scope(ident.user)
     org = dd.find(level, code)
     q = View(period, measure, breakdown, overdispersion)
-    page = org_page(dd, scope, org, q)
+    page = cached_org_page(dd, scope, org, q)
     return _send(ctx, ident, request, page, filename, f"{org.level}:{org.code}", q)
 
 
@@ -271,7 +297,7 @@ def home_download(
     scope = ctx.data.scope(ident.user)
     org = dd.home_org(scope)
     q = View(period=period)
-    page = home_page(dd, scope, org, q)
+    page = cached_home_page(dd, scope, org, q)
     return _send(ctx, ident, request, page, filename, f"{org.level}:{org.code}", q)
 
 

@@ -136,11 +136,6 @@ def logout(
     return resp
 
 
-def _names(ctx: ServiceContext) -> dict[str, dict]:
-    o = ctx.data.organisations()
-    return {r["site_code"]: r for r in o.to_dict("records")}
-
-
 @router.get("/signals")
 def inbox_page(
     ident: PageUser,
@@ -162,7 +157,7 @@ def inbox_page(
         status or None, lv, site or None, None, month_from or None, month_to or None
     )
     df = signal_views.inbox(ctx.db, scope, f, dt.date.today())
-    names = _names(ctx)
+    names = ctx.data.site_records()
     sites = sorted(scope.sites)
     rows = [
         {
