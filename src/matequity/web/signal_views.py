@@ -127,11 +127,12 @@ class SignalDetail:
 def detail(db: Database, scope: Scope, sid: str, today: dt.date) -> SignalDetail:
     """One signal in scope (NotFound otherwise: a signal outside scope does not
     exist for the user), its checks, history and the site's earlier signals."""
-    s = register.get(db, sid, today)
-    if s is None or not scope.sees_site(s["site_code"]):
+    listing = _LISTINGS.get(db, today)
+    hit = listing[listing["signal_id"] == sid]
+    if hit.empty or not scope.sees_site(hit["site_code"].iloc[0]):
         raise NotFound(f"no signal {sid!r}")
-    s["api_status"] = API_STATUS[s["display_status"]]
-    site = register.listing(db, today, site_codes=[s["site_code"]])
+    s = hit.iloc[0].to_dict()
+    site = listing[listing["site_code"] == s["site_code"]]
     earlier = site[(site["signal_id"] != sid) & (site["month"] <= s["month"])]
     earlier = earlier.sort_values("month", ascending=False).reset_index(drop=True)
     return SignalDetail(s, register.checks(db, sid), register.history(db, sid), earlier)
