@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +18,7 @@ from matequity.errors import UserError
 from matequity.servicedb import Database
 from matequity.signals import register
 from matequity.web.data import NotFound
+from matequity.web.jsonable import value
 
 #: inbox and API status filters; 'open' is anything not closed
 STATUS_FILTERS = ("open", "new", "in_progress", "check_recorded", "overdue", "closed")
@@ -59,10 +62,11 @@ class _Listings:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict[str, tuple[tuple, pd.DataFrame]] = {}
+        # by engine, dropped with it (a URL can name a new database later)
+        self._kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get(self, db: Database, today: dt.date) -> pd.DataFrame:
-        key = str(db.engine.url)
+        key = db.engine
         stamp = (register.version(db), today)
         with self._lock:
             kept = self._kept.get(key)
@@ -75,12 +79,30 @@ class _Listings:
             ["_o", "first_detected", "site_code", "month"], ascending=[True, False, True, True]
         )
         df = df.drop(columns="_o").reset_index(drop=True)
+        df["api"] = [api_record(r) for r in df.to_dict("records")]
         with self._lock:
             self._kept[key] = (stamp, df)
         return df
 
 
 _LISTINGS = _Listings()
+
+
+def api_record(s: dict) -> dict[str, Any]:
+    """A signal as the API gives it (``/api/v1/signals``), JSON-ready; kept in
+    the listing (column ``api``) so that a list is a filter and a slice."""
+    return {
+        "id": s["signal_id"],
+        "site_code": s["site_code"],
+        "trust_code": s["trust_code"],
+        "month": s["month"],
+        "level": int(s["level"]),
+        "notified": value(s["first_detected"]),
+        "due_date": value(s["due_date"]),
+        "status": s["api_status"],
+        "checks": int(s["checks"]),
+        "escalated": bool(s["escalated"]),
+    }
 
 
 def visible(db: Database, scope: Scope, today: dt.date) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from matequity.signals import register
 from matequity.web import authz, signal_views
 from matequity.web.auth.deps import ApiUser
 from matequity.web.context import Ctx, client_ip
-from matequity.web.jsonable import frame_json, json_response, records, value
+from matequity.web.jsonable import frame_json, json_response, records
 
 router = APIRouter(prefix="/api/v1")
 
@@ -55,19 +55,11 @@ def _page_info(request: Request, total: int, limit: int, offset: int) -> dict[st
 
 
 def _signal(s: dict, sites: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "id": s["signal_id"],
-        "site_code": s["site_code"],
-        "site_name": (sites or {}).get(s["site_code"]),
-        "trust_code": s["trust_code"],
-        "month": s["month"],
-        "level": int(s["level"]),
-        "notified": value(s["first_detected"]),
-        "due_date": value(s["due_date"]),
-        "status": s["api_status"],
-        "checks": int(s["checks"]),
-        "escalated": bool(s["escalated"]),
-    }
+    """A listing row as the API gives it, with the site's name."""
+    rec = s.get("api")
+    if not isinstance(rec, dict):
+        rec = signal_views.api_record(s)
+    return {**rec, "site_name": (sites or {}).get(rec["site_code"])}
 
 
 class Me(BaseModel):
@@ -118,7 +110,7 @@ def list_signals(
     page = df.iloc[offset : offset + limit]
     return json_response(
         {
-            "signals": [_signal(r, names) for r in page.to_dict("records")],
+            "signals": [{**a, "site_name": names.get(a["site_code"])} for a in page["api"]],
             **_page_info(request, len(df), limit, offset),
         }
     )
