@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 from bench_pipeline import save, synthetic_store
-from bench_service import percentile, start
+from bench_service import percentile, start, warm
 
 from matequity.accounts import users
 from matequity.accounts.scope import all_codes
@@ -70,26 +70,15 @@ def walk(o, site: str) -> list[str]:
     ]
 
 
-def warm(base: str, emails: list[str], urls: list[str], workers: int) -> int:
-    """Every page as every role on every worker process: each fills its own
-    cache, and the kernel hands a new connection to any worker, so connections
-    are opened until each (role, worker) pair has made the whole walk (the
-    worker that holds a connection is named by ``/healthz``). Returns the
-    connections opened."""
-    done: set[tuple[str, str]] = set()
-    opened = 0
-    while len(done) < len(emails) * workers and opened < 50 * len(emails) * workers:
-        for e in emails:
-            with httpx.Client(base_url=base, timeout=600) as w:
-                opened += 1
-                pair = (e, w.get("/healthz").json()["worker"])
-                if pair in done:
-                    continue
-                sign_in(w, e)
-                for url in urls:
-                    w.get(url)
-                done.add(pair)
-    return opened
+def _pages(email: str, urls: list[str]):
+    """Sign in as ``email`` and open every page (one warm-up walk)."""
+
+    def walk(c: httpx.Client) -> None:
+        sign_in(c, email)
+        for url in urls:
+            c.get(url)
+
+    return walk
 
 
 def load(base: str, emails: list[str], urls: list[str], clients: int, requests: int) -> dict:
@@ -165,7 +154,7 @@ def main() -> None:
                     t0 = time.perf_counter()
                     c.get(url)
                     cold[url] = round((time.perf_counter() - t0) * 1000, 1)
-                opened = warm(base, emails, urls, args.workers)
+                opened = warm(base, [_pages(e, urls) for e in emails], args.workers)
             results = {
                 "births": births,
                 "setup_s": setup_s,

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -65,23 +66,31 @@ def start(store: Path, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
-def warm(base: str, calls: list[tuple[str, str]], workers: int) -> int:
-    """Every call on every worker process: each fills its own cache, and the
-    kernel hands a new connection to any worker, so connections are opened
-    until each worker (named by ``/healthz``) has answered every call. Returns
-    the connections opened."""
-    done: set[str] = set()
+def warm(base: str, walks: list[Callable[[httpx.Client], object]], workers: int) -> int:
+    """Every walk (the calls of one identity) on every worker process: each
+    worker fills its own cache, and the kernel hands a new connection to any
+    worker, so connections are opened until each (walk, worker) pair has been
+    made (the worker that holds a connection is named by ``/healthz``).
+    Returns the connections opened."""
+    done: set[tuple[int, str]] = set()
     opened = 0
-    while len(done) < workers and opened < 50 * workers:
-        with httpx.Client(base_url=base, timeout=600) as c:
-            opened += 1
-            worker = c.get("/healthz").json()["worker"]
-            if worker in done:
-                continue
-            for token, url in calls:
-                c.get(url, headers={"Authorization": f"Bearer {token}"})
-            done.add(worker)
+    while len(done) < len(walks) * workers and opened < 50 * len(walks) * workers:
+        for k, walk in enumerate(walks):
+            with httpx.Client(base_url=base, timeout=600) as c:
+                opened += 1
+                pair = (k, c.get("/healthz").json()["worker"])
+                if pair not in done:
+                    walk(c)
+                    done.add(pair)
     return opened
+
+
+def _calls(calls: list[tuple[str, str]]) -> Callable[[httpx.Client], None]:
+    def walk(c: httpx.Client) -> None:
+        for token, url in calls:
+            c.get(url, headers={"Authorization": f"Bearer {token}"})
+
+    return walk
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -176,7 +185,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 httpx.get(base + url, headers={"Authorization": f"Bearer {token}"}, timeout=300)
                 cold[url] = round((time.perf_counter() - t0) * 1000, 1)
-            opened = warm(base, signals + counts, args.workers)
+            opened = warm(base, [_calls(signals + counts)], args.workers)
             results = {
                 "births": births,
                 "signals_registered": len(reg),

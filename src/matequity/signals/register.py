@@ -427,38 +427,33 @@ def get(db: Database, sid: str, today: dt.date | None = None) -> dict | None:
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def history(db: Database, sid: str) -> pd.DataFrame:
-    """The signal's events, oldest first."""
+EVENT_COLUMNS = (
+    "signal_id",
+    "event_no",
+    "status",
+    "recorded_by",
+    "recorded_at",
+    "actions",
+    "check_id",
+)
+
+
+def history(db: Database, sid: str | None) -> pd.DataFrame:
+    """The signal's events, oldest first (every signal's, by signal, when
+    ``sid`` is None)."""
     e = t.signal_events
+    q = sa.select(*(e.c[k] for k in EVENT_COLUMNS)).order_by(e.c.signal_id, e.c.event_no)
+    if sid is not None:
+        q = q.where(e.c.signal_id == sid)
     with db.read() as con:
-        rows = con.execute(
-            sa.select(
-                e.c.signal_id,
-                e.c.event_no,
-                e.c.status,
-                e.c.recorded_by,
-                e.c.recorded_at,
-                e.c.actions,
-                e.c.check_id,
-            )
-            .where(e.c.signal_id == sid)
-            .order_by(e.c.event_no)
-        ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=[
-            "signal_id",
-            "event_no",
-            "status",
-            "recorded_by",
-            "recorded_at",
-            "actions",
-            "check_id",
-        ],
-    )
+        rows = con.execute(q).all()
+    df = pd.DataFrame([tuple(r) for r in rows], columns=list(EVENT_COLUMNS))
+    # the same types however many events carry a check (or none)
+    return df.astype({"event_no": "int64", "check_id": "Int64"})
 
 
 CHECK_COLUMNS = (
+    "signal_id",
     "check_no",
     "checked_by",
     "check_date",
@@ -471,17 +466,17 @@ CHECK_COLUMNS = (
 )
 
 
-def checks(db: Database, sid: str) -> pd.DataFrame:
-    """Every check submitted for the signal, oldest first."""
+def checks(db: Database, sid: str | None) -> pd.DataFrame:
+    """Every check submitted for the signal, oldest first (every signal's, by
+    signal, when ``sid`` is None)."""
     c = t.signal_checks
+    q = sa.select(*(c.c[k] for k in CHECK_COLUMNS)).order_by(c.c.signal_id, c.c.check_no)
+    if sid is not None:
+        q = q.where(c.c.signal_id == sid)
     with db.read() as con:
-        rows = con.execute(
-            sa.select(*(c.c[k] for k in CHECK_COLUMNS))
-            .where(c.c.signal_id == sid)
-            .order_by(c.c.check_no)
-        ).all()
+        rows = con.execute(q).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=list(CHECK_COLUMNS))
-    df["escalated"] = df["escalated"].astype(bool)
+    df = df.astype({"check_no": "int64", "escalated": bool})
     return df
 
 

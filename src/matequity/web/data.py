@@ -154,9 +154,9 @@ class DataAccess:
         )
 
     def site(self, site_code: str) -> dict | None:
-        o = self.organisations()
-        m = o[o["site_code"] == site_code]
-        return None if m.empty else m.iloc[0].to_dict()
+        """The site's row of the organisations table (a copy), None if unknown."""
+        r = self.site_records().get(site_code)
+        return None if r is None else dict(r)
 
     # -- figures --------------------------------------------------------------
     def _split(

@@ -6,8 +6,6 @@ pages and the API."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +14,7 @@ import pandas as pd
 from matequity.accounts.scope import Scope
 from matequity.errors import UserError
 from matequity.servicedb import Database
-from matequity.signals import register
+from matequity.signals import snapshot
 from matequity.web.data import NotFound
 from matequity.web.jsonable import value
 
@@ -29,7 +27,6 @@ API_STATUS = {
     "closed": "closed",
     "overdue": "overdue",
 }
-ORDER = {"overdue": 0, "new": 1, "in progress": 2, "check recorded": 3, "closed": 4}
 
 
 @dataclass(frozen=True)
@@ -53,39 +50,17 @@ class SignalFilters:
         return self
 
 
-class _Listings:
-    """The whole register's listing per service database in the inbox's order
-    (overdue first, then new, in progress, check recorded and closed; newest
-    notification first within each), kept while its
-    :func:`~matequity.signals.register.version` and the day stay the same (a
-    check recorded by any worker moves the version; every request reads it)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # by engine, dropped with it (a URL can name a new database later)
-        self._kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def get(self, db: Database, today: dt.date) -> pd.DataFrame:
-        key = db.engine
-        stamp = (register.version(db), today)
-        with self._lock:
-            kept = self._kept.get(key)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        df = register.listing(db, today)
-        df["api_status"] = df["display_status"].map(API_STATUS)
-        df = df.assign(_o=df["display_status"].map(ORDER))
-        df = df.sort_values(
-            ["_o", "first_detected", "site_code", "month"], ascending=[True, False, True, True]
-        )
-        df = df.drop(columns="_o").reset_index(drop=True)
-        df["api"] = [api_record(r) for r in df.to_dict("records")]
-        with self._lock:
-            self._kept[key] = (stamp, df)
-        return df
+def _inbox_listing(snap: snapshot.Snapshot) -> pd.DataFrame:
+    """The snapshot's listing with each signal's API status and API record
+    (column ``api``), so that a list is a filter and a slice."""
+    df = snap.listing.assign(api_status=snap.listing["display_status"].map(API_STATUS))
+    df["api"] = [api_record(r) for r in df.to_dict("records")]
+    return df
 
 
-_LISTINGS = _Listings()
+def _listing(db: Database, today: dt.date) -> tuple[snapshot.Snapshot, pd.DataFrame]:
+    snap = snapshot.current(db, today)
+    return snap, snap.derived("inbox", _inbox_listing)
 
 
 def api_record(s: dict) -> dict[str, Any]:
@@ -109,7 +84,7 @@ def visible(db: Database, scope: Scope, today: dt.date) -> pd.DataFrame:
     """The register's signals at the sites in ``scope``, in the inbox's order
     (never to be changed in place: the frame is shared by the requests of this
     process)."""
-    df = _LISTINGS.get(db, today)
+    _, df = _listing(db, today)
     if scope.everything:
         return df
     return df[df["site_code"].isin(list(scope.sites))].reset_index(drop=True)
@@ -149,7 +124,7 @@ class SignalDetail:
 def detail(db: Database, scope: Scope, sid: str, today: dt.date) -> SignalDetail:
     """One signal in scope (NotFound otherwise: a signal outside scope does not
     exist for the user), its checks, history and the site's earlier signals."""
-    listing = _LISTINGS.get(db, today)
+    snap, listing = _listing(db, today)
     hit = listing[listing["signal_id"] == sid]
     if hit.empty or not scope.sees_site(hit["site_code"].iloc[0]):
         raise NotFound(f"no signal {sid!r}")
@@ -157,4 +132,4 @@ def detail(db: Database, scope: Scope, sid: str, today: dt.date) -> SignalDetail
     site = listing[listing["site_code"] == s["site_code"]]
     earlier = site[(site["signal_id"] != sid) & (site["month"] <= s["month"])]
     earlier = earlier.sort_values("month", ascending=False).reset_index(drop=True)
-    return SignalDetail(s, register.checks(db, sid), register.history(db, sid), earlier)
+    return SignalDetail(s, snap.checks_of(sid), snap.history(sid), earlier)

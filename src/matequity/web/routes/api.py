@@ -54,12 +54,9 @@ def _page_info(request: Request, total: int, limit: int, offset: int) -> dict[st
     return {"total": total, "limit": limit, "offset": offset, "next": nxt}
 
 
-def _signal(s: dict, sites: dict[str, str] | None = None) -> dict[str, Any]:
-    """A listing row as the API gives it, with the site's name."""
-    rec = s.get("api")
-    if not isinstance(rec, dict):
-        rec = signal_views.api_record(s)
-    return {**rec, "site_name": (sites or {}).get(rec["site_code"])}
+def _signal(rec: dict, sites: dict[str, str]) -> dict[str, Any]:
+    """A signal's API record (:func:`signal_views.api_record`) with its site's name."""
+    return {**rec, "site_name": sites.get(rec["site_code"])}
 
 
 class Me(BaseModel):
@@ -110,7 +107,7 @@ def list_signals(
     page = df.iloc[offset : offset + limit]
     return json_response(
         {
-            "signals": [{**a, "site_name": names.get(a["site_code"])} for a in page["api"]],
+            "signals": [_signal(a, names) for a in page["api"]],
             **_page_info(request, len(df), limit, offset),
         }
     )
@@ -120,17 +117,10 @@ def _detail(ctx, ident, signal_id: str) -> dict[str, Any]:
     scope = ctx.data.scope(ident.user)
     d = signal_views.detail(ctx.db, scope, signal_id, dt.date.today())
     names = ctx.data.site_names()
-    out = _signal(d.signal, names)
-    out["checks"] = records(d.checks)
+    out = _signal(d.signal["api"], names)
+    out["checks"] = records(d.checks.drop(columns=["signal_id"]))
     out["history"] = records(d.history.drop(columns=["signal_id"]))
-    out["earlier_signals"] = [
-        _signal(r, names)
-        for r in (
-            d.earlier.assign(
-                api_status=d.earlier["display_status"].map(signal_views.API_STATUS)
-            ).to_dict("records")
-        )
-    ]
+    out["earlier_signals"] = [_signal(a, names) for a in d.earlier["api"]]
     out["can_record_checks"] = authz.can_record(ident.user, scope, d.signal["site_code"])
     return out
 
