@@ -288,3 +288,30 @@ def test_a_typed_whole_number_too_large_is_quarantined_not_an_overflow(tmp_path,
     reps = ingest(tmp_path / "s.duckdb", [orgs_csv, p])
     births = next(r for r in reps if r.kind == "births")
     assert births.by_reason == {"imd_decile_out_of_range": 1} and births.accepted == 1
+
+
+ENGINE_VERBS = [
+    ["ingest", "b.csv"],
+    ["counts", "-o", "o.csv"],
+    ["reconciliation"],
+    ["quality", "-o", "q"],
+    ["experience", "load", "e.csv"],
+    ["signals", "run", "-o", "s"],
+    ["signals", "list"],
+    ["signals", "remind"],
+    ["signals", "check", "--id", "x", "--by", "y", "--findings", "f", "--actions", "a"],
+    ["report", "lmns", "--org", "X", "-o", "r"],
+    ["users", "list"],
+    ["serve"],
+]
+
+
+@pytest.mark.parametrize("verb", ENGINE_VERBS, ids=lambda v: " ".join(v[:2]))
+def test_every_verb_takes_only_a_known_engine(tmp_path, verb):
+    """``--engine`` is a choice on every verb that opens a store (duckdb or
+    spark), refused before anything is opened or written."""
+    r = run([*verb, "--store", tmp_path / "s.duckdb", "--engine", "nope"])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    assert "--engine" in r.output and "duckdb" in r.output and "spark" in r.output
+    assert not list(tmp_path.iterdir())

@@ -123,6 +123,14 @@ Overdispersion = _choices("Overdispersion", vocab.OVERDISPERSION)
 ReportFormat = _choices("ReportFormat", ("html", "pdf", "both"))
 StatisticName = _choices("StatisticName", ("proportion", "rate", "ratio"))
 
+#: the options every verb that reads or writes a store shares
+StoreOpt = Annotated[
+    Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for --engine spark.")
+]
+EngineOpt = Annotated[
+    EngineName, typer.Option("--engine", help="duckdb (embedded, the default) or spark.")
+]
+
 
 class Confidence(StrEnum):
     c95 = "95"

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import app, console, user_errors
+from matequity.cli.app import EngineName, EngineOpt, StoreOpt, app, console, user_errors
 
 experience_app = typer.Typer(
     help="Experience beside outcomes: staff (WRES), families, and the community served.",
@@ -215,14 +215,12 @@ def load_cmd(
             help="WRES, CQC survey, CQC national, FFT, family survey or population CSVs."
         ),
     ],
-    store: Annotated[
-        Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for spark.")
-    ],
-    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+    store: StoreOpt,
+    engine: EngineOpt = EngineName.duckdb,
 ) -> None:
     """Load experience tables into the store (one write; the same organisation and
     period replace earlier rows), for the reports and the dashboard."""
     from matequity.experience.store import load
 
-    for r in load(engine, store, files):
+    for r in load(engine.value, store, files):
         console.print(f"{r.path.name}: {r.source}, {r.status} ({r.rows:,} rows)")

@@ -7,15 +7,22 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import EngineName, Grouping, app, console, guard_output, user_errors
+from matequity.cli.app import (
+    EngineName,
+    EngineOpt,
+    Grouping,
+    StoreOpt,
+    app,
+    console,
+    guard_output,
+    user_errors,
+)
 
 
 @app.command()
 @user_errors
 def quality(
-    store: Annotated[
-        Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for spark.")
-    ],
+    store: StoreOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files.")],
     policy: Annotated[
         str | None,
@@ -33,9 +40,7 @@ def quality(
         ),
     ] = None,
     grouping: Annotated[Grouping, typer.Option(help="Ethnic grouping.")] = Grouping.msds,
-    engine: Annotated[
-        EngineName, typer.Option(help="duckdb (embedded) or spark.")
-    ] = EngineName.duckdb,
+    engine: EngineOpt = EngineName.duckdb,
 ) -> None:
     """Data quality by site, trust, LMNS, region and England: field validity
     (Valid/Default/Invalid/Missing), MIS safety action 2 ethnicity, plausibility

@@ -12,9 +12,11 @@ from rich.table import Table
 from matequity import vocabulary as vocab
 from matequity.cli.app import (
     EngineName,
+    EngineOpt,
     Grouping,
     Level,
     Period,
+    StoreOpt,
     _years,
     app,
     console,
@@ -67,13 +69,6 @@ def synth(
     console.print(f"{res.births.num_rows:,} births at {len(res.organisations)} sites -> {out}")
     for k, p in paths.items():
         console.print(f"  {k}: {p}")
-
-
-StoreOpt = Annotated[
-    Path,
-    typer.Option("--store", help="The store: a DuckDB file, or a folder for --engine spark."),
-]
-EngineOpt = Annotated[EngineName, typer.Option(help="duckdb (embedded) or spark.")]
 
 
 @app.command("ingest")

@@ -9,8 +9,10 @@ import typer
 
 from matequity.cli.app import (
     EngineName,
+    EngineOpt,
     Overdispersion,
     ReportFormat,
+    StoreOpt,
     app,
     console,
     guard_output,
@@ -20,10 +22,6 @@ from matequity.cli.chart_options import AnnotateOpt, AnnotationsOpt, chart_annot
 from matequity.vocabulary import ENGLAND_CODE
 
 # the options the report commands share
-StoreOpt = Annotated[
-    Path, typer.Option("--store", help="The store: a DuckDB file, or a folder for --engine spark.")
-]
-EngineOpt = Annotated[EngineName, typer.Option(help="duckdb (embedded) or spark.")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the HTML and PDF.")]
 YearsOpt = Annotated[str | None, typer.Option(help="Years YYYY:YYYY (default: the last three).")]
 PolicyOpt = Annotated[str, typer.Option(help="Disclosure policy for published cells.")]

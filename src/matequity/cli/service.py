@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import EngineName, app, console, user_errors
+from matequity.cli.app import EngineName, EngineOpt, StoreOpt, app, console, user_errors
 from matequity.errors import UserError
 
 users_app = typer.Typer(help="Accounts of the web service.", no_args_is_help=True)
@@ -19,7 +19,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
 
-StoreOpt = Annotated[Path, typer.Option("--store", help="The store (DuckDB file or Spark folder).")]
 DatabaseOpt = Annotated[
     str | None,
     typer.Option(
@@ -28,7 +27,6 @@ DatabaseOpt = Annotated[
         "postgresql+psycopg://user:password@host/db for PostgreSQL).",
     ),
 ]
-EngineOpt = Annotated[EngineName, typer.Option("--engine", help="duckdb or spark.")]
 
 
 @app.command("serve")

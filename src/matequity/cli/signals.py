@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from matequity.cli.app import app, console, guard_output, user_errors
+from matequity.cli.app import (
+    EngineName,
+    EngineOpt,
+    StoreOpt,
+    app,
+    console,
+    guard_output,
+    user_errors,
+)
 from matequity.cli.chart_options import (
     AnnotateOpt,
     AnnotationsOpt,
@@ -283,8 +291,6 @@ def _as_of(text: str | None, option: str = "--as-of"):
         raise UserError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
 
 
-StoreOpt = Annotated[Path, typer.Option("--store", help="The store (DuckDB file or Spark folder).")]
-EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb or spark.")]
 DatabaseOpt = Annotated[
     str | None,
     typer.Option(
@@ -301,13 +307,13 @@ NotifyOpt = Annotated[
 ]
 
 
-def _service(store: Path, engine: str, database: str | None):
+def _service(store: Path, engine: EngineName, database: str | None):
     from matequity.errors import UserError
     from matequity.signals.workflow import open_service
 
     if not store.exists():
         raise UserError(f"{store}: no such store")
-    svc = open_service(store, engine, database)
+    svc = open_service(store, engine.value, database)
     if svc.imported.signals or svc.imported.events:
         console.print(
             f"moved the store's register into {svc.db.display_url}: "
@@ -345,7 +351,7 @@ def run_cmd(
     year_change: Annotated[
         YearChangeName, typer.Option(help="carry (MOSS's repository) or regrid.")
     ] = YearChangeName.carry,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = EngineName.duckdb,
     database: DatabaseOpt = None,
     notify_config: NotifyOpt = None,
     notify: Annotated[
@@ -394,7 +400,7 @@ def run_cmd(
 def remind_cmd(
     store: StoreOpt,
     as_of: Annotated[str | None, typer.Option(help="Today's date (default today).")] = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = EngineName.duckdb,
     database: DatabaseOpt = None,
     notify_config: NotifyOpt = None,
 ) -> None:
@@ -416,7 +422,7 @@ def list_cmd(
     store: StoreOpt,
     status: Annotated[str | None, typer.Option(help="Only this status, e.g. open.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write a CSV.")] = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = EngineName.duckdb,
     database: DatabaseOpt = None,
 ) -> None:
     """The signal register: site, month, level, first detected, due date, status."""
@@ -459,7 +465,7 @@ def check_cmd(
         bool, typer.Option("--escalated", help="The check escalated to the LMNS/region.")
     ] = False,
     date: Annotated[str | None, typer.Option(help="Date of the check (default today).")] = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = EngineName.duckdb,
     database: DatabaseOpt = None,
 ) -> None:
     """Record the critical safety check (or a status change: in progress,

@@ -200,31 +200,43 @@ _CARRIED = (
 )
 
 
-def deliveries_derived(b: ir.Table, defs: PerinatalDefinitions = DEFINITIONS) -> ir.Table:
+def deliveries_derived(
+    b: ir.Table, defs: PerinatalDefinitions = DEFINITIONS, carry: tuple[str, ...] = ()
+) -> ir.Table:
     """One row per delivery (maternity) from :func:`babies_derived` output.
 
     A maternity is a delivery with at least one live birth (any gestation) or a
     stillbirth, terminations excluded (MBRRACE-UK, Saving Lives, Improving
     Mothers' Care: rates per 100,000 maternities). The delivery takes the site,
-    date and the mother's characteristics of its first baby (lowest baby_id).
+    date and the mother's characteristics of its first baby (lowest baby_id),
+    and any columns named in ``carry`` from that baby too.
+
+    The first baby is found with one aggregate (the lowest baby_id of each
+    delivery, beside the delivery's other aggregates) and an equi-join back to
+    it: no window, so no sort of every baby by delivery (baby_id is unique in
+    the store, so the join finds exactly one baby).
     """
     born = ((b.birth_class == "live_birth") | (b.birth_class == "stillbirth")).cast("int64")
-    first = ibis.row_number().over(ibis.window(group_by=b.delivery_id, order_by=b.baby_id))
-    t = b.mutate(_born=born, _first=first)
-    firsts = t.filter(t._first == 0).select("delivery_id", "birth_date", *_CARRIED)
-    agg = t.group_by("delivery_id").aggregate(
+    t = b.mutate(_born=born)
+    agg = t.group_by(_did=t.delivery_id).aggregate(
+        _first_baby=t.baby_id.min(),
         _maternity=t._born.max(),
         _death=t.maternal_death.cast("int64").max(),
         _smm=t.severe_maternal_morbidity.cast("int64").max(),
         _booking=t.booking_gestation_days.min(),
     )
-    d = firsts.join(agg, "delivery_id")
+    kept = ("delivery_id", "birth_date", *_CARRIED, *carry)
+    firsts = b.select("baby_id", *dict.fromkeys(kept))
+    d = firsts.join(
+        agg, [firsts.delivery_id == agg._did, firsts.baby_id == agg._first_baby]
+    ).select(*dict.fromkeys(kept), "_maternity", "_death", "_smm", "_booking")
     mat = d._maternity == 1
     known = mat & d._booking.notnull()
     return d.select(
         "delivery_id",
         "birth_date",
         *_CARRIED,
+        *carry,
         # a delivery has no one baby's sex: maternal measures by baby_sex are all Not known
         baby_sex=ibis.literal(baby.NOT_KNOWN),
         maternity=_flag(mat),

@@ -22,12 +22,10 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from matequity.engine import derive
-from matequity.model import ethnicity
 
 #: the columns of a record that the derived table does not need (identifiers
 #: of people and rows: costly to store twice, never grouped by)
@@ -69,24 +67,12 @@ def babies(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> 
 def deliveries(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
     """The ``deliveries_derived`` table as an expression over the record tables."""
     b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
-    d = derive.deliveries_derived(b)
-    ons_groups = ethnicity.GROUPINGS["ons"].groups
     # a delivery's ONS group follows from its first baby's code, as the MSDS one does
-    first_code = (
-        b.select("delivery_id", "baby_id", "ethnic_category")
-        .mutate(_rn=ibis.row_number().over(group_by="delivery_id", order_by="baby_id"))
-        .filter(lambda t: t._rn == 0)
-        .select("delivery_id", _code="ethnic_category")
-    )
-    d = d.join(first_code, "delivery_id")
-    ons = ibis.cases(
-        (d._code.isnull(), ibis.literal(ethnicity.MISSING)),
-        *[(d._code == k, ibis.literal(v)) for k, v in ons_groups.items()],
-        else_=ibis.literal(ethnicity.MISSING),
-    )
+    d = derive.deliveries_derived(b, carry=("ethnic_category",))
+    ons = derive.ethnic_group(d.ethnic_category, "ons")
     dd = d.birth_date
     return d.select(
-        *[c for c in d.columns if c != "_code"],
+        *[c for c in d.columns if c != "ethnic_category"],
         ethnic_group_ons=ons,
         year=dd.year().cast("int16"),
         quarter=dd.quarter().cast("int8"),
