@@ -122,6 +122,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--spark", action="store_true", help="also every step on Spark (local)")
     ap.add_argument("--reports", default="lmns,national,board")
+    ap.add_argument("--no-quality", action="store_true", help="leave out the data-quality report")
     args = ap.parse_args()
     folder, n = synthetic(args.millions, args.copies)
     births = folder / "births.parquet"
@@ -174,19 +175,20 @@ def main() -> None:
             str(work / "moss"),
         ]
         out["moss"] = median_run(moss, args.repeat)
-        out["quality"] = median_run(
-            [
-                *MATEQUITY,
-                "quality",
-                "--store",
-                str(store),
-                "-o",
-                str(work / "q"),
-                "--policy",
-                "nhs",
-            ],
-            1,
-        )
+        if not args.no_quality:
+            out["quality"] = median_run(
+                [
+                    *MATEQUITY,
+                    "quality",
+                    "--store",
+                    str(store),
+                    "-o",
+                    str(work / "q"),
+                    "--policy",
+                    "nhs",
+                ],
+                1,
+            )
         import duckdb
 
         con = duckdb.connect(str(store), read_only=True)

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matequity.engine import derive
+from matequity.engine import derive, derived
 from matequity.ingest.validate import TYPED_COLUMNS
 from matequity.model import age, baby, deprivation, ethnicity
 from matequity.model.definitions import BIRTH_CLASSES
@@ -375,3 +375,58 @@ def test_new_labels_in_the_engine_at_the_boundaries(backend):
     ]
     assert out["baby_sex"].tolist() == ["Male", "Female", "Not known", "Not known"]
     assert out["multiplicity"].tolist() == ["Singleton", "Multiple", "Not known", "Multiple"]
+
+
+def _delivery_reference(babies_of: list[dict]) -> dict:
+    """One delivery read directly from the definitions: its first baby (lowest
+    baby_id) gives the date and the mother's groups; a maternity has a live
+    birth or a stillbirth; a maternal death or severe morbidity counts only in
+    a maternity; booking is the earliest booking of its babies."""
+    first = min(babies_of, key=lambda r: r["baby_id"])
+    mat = any(reference(r)["birth_class"] in ("live_birth", "stillbirth") for r in babies_of)
+    booking = [r["booking_gestation_days"] for r in babies_of]
+    booking = min((v for v in booking if v is not None), default=None)
+    code = first["ethnic_category"]
+
+    def group(g: str) -> str:
+        return (
+            ethnicity.GROUPINGS[g].groups.get(code, ethnicity.MISSING)
+            if code
+            else ethnicity.MISSING
+        )
+
+    return {
+        "birth_date": first["birth_date"],
+        "ethnic_group": group("msds"),
+        "ethnic_group_ons": group("ons"),
+        "maternity": int(mat),
+        "maternal_death": int(mat and any(r["maternal_death"] for r in babies_of)),
+        "severe_maternal_morbidity": int(
+            mat and any(r["severe_maternal_morbidity"] for r in babies_of)
+        ),
+        "booking_known": int(mat and booking is not None),
+        "booked_by_10_weeks": int(mat and booking is not None and booking <= 70),
+    }
+
+
+def test_deliveries_match_reference(backend):
+    """``deliveries_derived``: one row per delivery, its first baby's groups
+    (babies of one delivery differ in ethnic code here), maternity and maternal
+    flags as the definitions read them."""
+    con = _connect(backend)
+
+    def check(rows):
+        b = ibis.memtable(pd.DataFrame(rows), schema=TYPED_COLUMNS)
+        o, lk = ibis.memtable(ORGS), ibis.memtable(LOOKUP)
+        got = con.execute(derived.deliveries(b, o, lk)).set_index("delivery_id")
+        by_delivery: dict[str, list[dict]] = {}
+        for r in rows:
+            by_delivery.setdefault(r["delivery_id"], []).append(r)
+        assert sorted(got.index) == sorted(by_delivery)
+        for d, members in by_delivery.items():
+            for k, v in _delivery_reference(members).items():
+                g = got.loc[d, k]
+                g = pd.Timestamp(g).date() if k == "birth_date" else g
+                assert g == v, (k, d, members)
+
+    check_on_examples(backend, check)
