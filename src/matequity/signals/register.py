@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -438,18 +439,36 @@ EVENT_COLUMNS = (
 )
 
 
+def _rows_by_signal(
+    db: Database,
+    table: sa.Table,
+    columns: Sequence[str],
+    order: str,
+    sid: str | None,
+    types: Mapping[str, Any],
+) -> pd.DataFrame:
+    """``columns`` of ``table`` by signal, oldest first (one signal's when
+    ``sid`` is given), with ``types`` fixed so that a frame has the same types
+    however many rows it has (or none)."""
+    q = sa.select(*(table.c[k] for k in columns)).order_by(table.c.signal_id, table.c[order])
+    if sid is not None:
+        q = q.where(table.c.signal_id == sid)
+    with db.read() as con:
+        rows = con.execute(q).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(columns)).astype(dict(types))
+
+
 def history(db: Database, sid: str | None) -> pd.DataFrame:
     """The signal's events, oldest first (every signal's, by signal, when
     ``sid`` is None)."""
-    e = t.signal_events
-    q = sa.select(*(e.c[k] for k in EVENT_COLUMNS)).order_by(e.c.signal_id, e.c.event_no)
-    if sid is not None:
-        q = q.where(e.c.signal_id == sid)
-    with db.read() as con:
-        rows = con.execute(q).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=list(EVENT_COLUMNS))
-    # the same types however many events carry a check (or none)
-    return df.astype({"event_no": "int64", "check_id": "Int64"})
+    return _rows_by_signal(
+        db,
+        t.signal_events,
+        EVENT_COLUMNS,
+        "event_no",
+        sid,
+        {"event_no": "int64", "check_id": "Int64"},
+    )
 
 
 CHECK_COLUMNS = (
@@ -469,15 +488,14 @@ CHECK_COLUMNS = (
 def checks(db: Database, sid: str | None) -> pd.DataFrame:
     """Every check submitted for the signal, oldest first (every signal's, by
     signal, when ``sid`` is None)."""
-    c = t.signal_checks
-    q = sa.select(*(c.c[k] for k in CHECK_COLUMNS)).order_by(c.c.signal_id, c.c.check_no)
-    if sid is not None:
-        q = q.where(c.c.signal_id == sid)
-    with db.read() as con:
-        rows = con.execute(q).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=list(CHECK_COLUMNS))
-    df = df.astype({"check_no": "int64", "escalated": bool})
-    return df
+    return _rows_by_signal(
+        db,
+        t.signal_checks,
+        CHECK_COLUMNS,
+        "check_no",
+        sid,
+        {"check_no": "int64", "escalated": bool},
+    )
 
 
 def latest_run(db: Database) -> dict | None:
