@@ -25,8 +25,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from matequity.errors import UserError
 from matequity.stats.ambitions import AMBITIONS
@@ -49,6 +47,11 @@ def time_value(label: str) -> float:
 
 
 def _fit(y, x, offset, robust: bool):
+    # statsmodels on first use: importing it costs about half a second, and most
+    # reports fit no trend
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
     model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
     with warnings.catch_warnings():
         # an exactly log-linear series is a perfect fit, not an error
@@ -90,7 +93,7 @@ NO_SLOPE = "no finite trend: every event falls in the first or the last period"
 def group_trend(
     t: np.ndarray, o: np.ndarray, n: np.ndarray, robust: bool, confidence: float = 0.95
 ) -> dict:
-    x = sm.add_constant(t - t.mean())
+    x = np.column_stack([np.ones(len(t)), t - t.mean()])  # intercept, centred time
     res = _fit(o, x, np.log(n), robust)
     b, se = float(res.params[1]), float(res.bse[1])
     z = z_value(confidence)

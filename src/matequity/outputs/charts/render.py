@@ -1,14 +1,17 @@
 """Chart rendering through vl-convert: SVG and PNG for print, and the inline
-Vega-Embed bundle for self-contained interactive HTML (no network needed)."""
+Vega-Embed bundle for self-contained interactive HTML (no network needed;
+:mod:`matequity.outputs.charts.bundle`)."""
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import vl_convert as vlc
 
+from matequity.outputs.charts.bundle import embed_bundle
 from matequity.outputs.charts.spec import ChartSpec
+
+__all__ = ["embed_bundle", "script_json", "spec_json", "to_png", "to_svg"]
 
 
 def to_svg(c: ChartSpec) -> str:
@@ -17,12 +20,6 @@ def to_svg(c: ChartSpec) -> str:
 
 def to_png(c: ChartSpec, scale: float = 2.0) -> bytes:
     return vlc.vegalite_to_png(json.dumps(c.spec()), scale=scale)
-
-
-@lru_cache(maxsize=1)
-def embed_bundle() -> str:
-    """The vega-embed JavaScript bundle (Vega and Vega-Lite included), once per page."""
-    return vlc.javascript_bundle()
 
 
 #: characters that could end or break a <script> block (or a JS string) when a
