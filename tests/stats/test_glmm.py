@@ -212,6 +212,32 @@ def test_analytic_gradient_matches_finite_differences(seed, theta, nagq, shift):
         assert grad[i] == pytest.approx(fd, rel=1e-5, abs=1e-5)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), sd=st.sampled_from([0.0, 0.05, 0.2, 0.6, 1.5]))
+def test_no_other_start_finds_a_better_maximum(seed, sd):
+    """The fit's two starts (θ = 0.1, then 0.5 if that search ends at 0) miss no
+    better optimum: searches started from a grid of SDs, by the same quasi-Newton
+    method on the same likelihood, end no higher."""
+    from scipy.optimize import minimize
+
+    d = _random_cells(seed, 12, sd)
+    design = treatment_design(d, ["band"], d["denominator"])
+    g, orgs = pd.factorize(d["unit"], sort=True)
+    y, n = d["numerator"].to_numpy(float), d["denominator"].to_numpy(float)
+    fit = fit_glmm(y, n, design.matrix, g, design.names)
+    for theta0 in (0.02, 0.3, 1.0, 2.0, 4.0):
+        prob = _Problem(y, n, design.matrix, g, len(orgs), 1)
+        res = minimize(
+            prob.value_grad,
+            np.array([theta0, -4.0, 0.4]),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 10.0), (-50.0, 50.0), (-50.0, 50.0)],
+            options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
+        )
+        assert fit.loglik >= -res.fun / 2 - 1e-6
+
+
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), sds=st.lists(st.floats(0.01, 1.0), min_size=2, max_size=2))
 def test_smrs_shrink_towards_one_as_the_sd_falls(seed, sds):
