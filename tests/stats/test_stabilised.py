@@ -386,3 +386,40 @@ def test_an_sd_of_zero_is_said():
     assert res.units["method"].str.contains("every SMR is 1").all()
     # the average itself is "up to 10% lower" (not higher): docs/methods.md §10
     assert (res.units["band"] == "up to 10% lower").all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.floats(allow_nan=True), st.integers(), st.text(max_size=4)),
+        max_size=30,
+    )
+)
+def test_cells_are_read_as_stripped_text_whatever_their_type(values):
+    """The factorised reading of the unit and case-mix columns is exactly
+    ``astype(str).str.strip()`` (None as 'None', NaN as 'nan')."""
+    from matequity.stats.stabilised import _stripped_text
+
+    s = pd.Series(values, dtype=object)
+    assert list(_stripped_text(s)) == list(s.astype(str).str.strip())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", " c", "1", "1.0", "None"]), min_size=1, max_size=40),
+    st.data(),
+)
+def test_design_indicators_are_the_categories(values, data):
+    """Each indicator column of the treatment design is 1 exactly where the cell's
+    text is that category (the design compares codes, not strings)."""
+    from matequity.stats.design import treatment_design
+
+    df = pd.DataFrame({"v": values})
+    w = pd.Series(
+        data.draw(st.lists(st.integers(1, 9), min_size=len(values), max_size=len(values)))
+    )
+    design = treatment_design(df, ["v"], w, intercept=False)
+    text = df["v"].astype(str)
+    for j, t in enumerate(design.terms):
+        np.testing.assert_array_equal(design.matrix[:, j], (text == t.level).to_numpy(float))
+    assert {t.level for t in design.terms} == set(text) - {design.references["v"]}

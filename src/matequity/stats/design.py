@@ -71,8 +71,11 @@ def treatment_design(
         values = df[c].astype(str)
         ref = (references or {}).get(c) or reference_level(values, weights)
         refs[c] = ref
-        for level in sorted(set(values) - {ref}):
-            cols.append((values == level).to_numpy(float))
+        # compare integer codes, not strings: one pass over the cells per column
+        codes, uniques = pd.factorize(values)
+        position = {str(u): i for i, u in enumerate(uniques)}
+        for level in sorted(set(position) - {ref}):
+            cols.append((codes == position[level]).astype(float))
             terms.append(Term(c, level))
     x = np.column_stack(cols) if cols else np.empty((len(df), 0))
     keep, dropped = _independent(x)

@@ -87,6 +87,14 @@ def _whole_counts(cells: pd.DataFrame, numerator: str, denominator: str) -> None
         )
 
 
+def _stripped_text(values: pd.Series) -> np.ndarray:
+    """``values`` as text without surrounding blanks (as ``astype(str).str.strip()``),
+    working on the distinct values: a count table has few, repeated over many cells."""
+    codes, uniques = pd.factorize(values.astype(str))
+    text = pd.Index(uniques).str.strip().to_numpy(dtype=object)
+    return text[codes]
+
+
 def stabilised_rates(
     df: pd.DataFrame,
     unit: str,
@@ -115,7 +123,7 @@ def stabilised_rates(
     if multiplier <= 0:
         raise UserError("--multiplier must be positive")
     _whole_counts(df, numerator, denominator)
-    cells = df[needed].astype(str).apply(lambda s: s.str.strip())
+    cells = pd.DataFrame({c: _stripped_text(df[c]) for c in needed})
     if (cells[unit] == "").any():
         row = int(np.flatnonzero((cells[unit] == "").to_numpy())[0]) + 1
         raise UserError(f"row {row}, column '{unit}': blank unit")
