@@ -55,6 +55,22 @@ def test_snapshot_is_kept_until_anything_is_recorded(tmp_path):
     db.dispose()
 
 
+def test_a_rebuild_reads_the_version_once(tmp_path, monkeypatch):
+    """A request reads only the version; a rebuild reads it once more, not twice,
+    and stamps the snapshot with the version read before its tables."""
+    db = open_database(f"sqlite:///{tmp_path / 'service.sqlite'}")
+    register.register(db, chart("A", [1, 2, 0, 1]), dt.date(2026, 1, 2))
+    reads = []
+    real = register.version
+    monkeypatch.setattr(register, "version", lambda d: reads.append(1) or real(d))
+    snap = snapshot.current(db, TODAY)
+    assert len(reads) == 1
+    assert snap.stamp == (real(db), TODAY)
+    snapshot.current(db, TODAY)
+    assert len(reads) == 2
+    db.dispose()
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     sites=st.lists(st.lists(st.integers(0, 2), min_size=1, max_size=6), min_size=1, max_size=4),

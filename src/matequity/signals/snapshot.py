@@ -73,9 +73,11 @@ def _rows(frame: pd.DataFrame, at: np.ndarray | None) -> pd.DataFrame:
     return frame.iloc[at].reset_index(drop=True)
 
 
-def read(db: Database, today: dt.date) -> Snapshot:
-    """The register as it stands (no cache: :func:`current` keeps one)."""
-    stamp = (register.version(db), today)
+def read(db: Database, today: dt.date, version: tuple[int, int, int] | None = None) -> Snapshot:
+    """The register as it stands (no cache: :func:`current` keeps one).
+    ``version``: the register's version as the caller has just read it (read
+    here when not given); it is read before the tables either way."""
+    stamp = (register.version(db) if version is None else version, today)
     df = register.listing(db, today)
     df = df.assign(_o=df["display_status"].map(INBOX_ORDER))
     df = df.sort_values(
@@ -113,7 +115,7 @@ class _Kept:
             kept = self._kept.get(db.engine)
         if kept is not None and kept.stamp == stamp:
             return kept
-        snap = read(db, today)
+        snap = read(db, today, stamp[0])
         with self._lock:
             self._kept[db.engine] = snap
         return snap
