@@ -50,34 +50,32 @@ def definitions_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def _babies_with_ons(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
+    """:func:`derive.babies_derived` (MSDS groups) with each baby's ONS group beside."""
+    b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
+    return b.mutate(ethnic_group_ons=derive.ethnic_group(b.ethnic_category, "ons"))
+
+
+def _periods(d: ir.DateValue) -> dict[str, ir.Value]:
+    return {
+        "year": d.year().cast("int16"),
+        "quarter": d.quarter().cast("int8"),
+        "month": d.month().cast("int8"),
+    }
+
+
 def babies(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
     """The ``babies_derived`` table as an expression over the record tables."""
-    b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
-    ons = derive.ethnic_group(b.ethnic_category, "ons")
-    d = b.birth_date
-    return b.select(
-        *[c for c in b.columns if c not in _LEFT_OUT],
-        ethnic_group_ons=ons,
-        year=d.year().cast("int16"),
-        quarter=d.quarter().cast("int8"),
-        month=d.month().cast("int8"),
-    )
+    b = _babies_with_ons(records, organisations, imd_lookup)
+    return b.select(*[c for c in b.columns if c not in _LEFT_OUT], **_periods(b.birth_date))
 
 
 def deliveries(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
-    """The ``deliveries_derived`` table as an expression over the record tables."""
-    b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
-    # a delivery's ONS group follows from its first baby's code, as the MSDS one does
-    d = derive.deliveries_derived(b, carry=("ethnic_category",))
-    ons = derive.ethnic_group(d.ethnic_category, "ons")
-    dd = d.birth_date
-    return d.select(
-        *[c for c in d.columns if c != "ethnic_category"],
-        ethnic_group_ons=ons,
-        year=dd.year().cast("int16"),
-        quarter=dd.quarter().cast("int8"),
-        month=dd.month().cast("int8"),
-    )
+    """The ``deliveries_derived`` table as an expression over the record tables: a
+    delivery's ONS group is its first baby's, as its MSDS group is."""
+    b = _babies_with_ons(records, organisations, imd_lookup)
+    d = derive.deliveries_derived(b, carry=("ethnic_group_ons",))
+    return d.mutate(**_periods(d.birth_date))
 
 
 #: the kinds of load the derived tables are made from
