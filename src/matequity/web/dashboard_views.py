@@ -207,42 +207,61 @@ def _summary_tables(page: OrgPage, s, q: ViewQuery, org) -> None:
             keys=("measure",),
         )
     )
-    gaps = s.gaps.assign(
-        measure_title=s.gaps["measure"].map(lambda m: _measure(m).title),
-        breakdown=s.gaps["by"].map(_group_title),
+    page.add_table(
+        _gaps_table(
+            s.gaps,
+            org=org,
+            q=q,
+            title="The widest gap for each measure: the worst group against the best group",
+            note="Excess events: the events that would not have happened at the best "
+            "group's rate. The best group needs at least 10 events.",
+            policy=s.policy,
+            years=s.years,
+        )
+    )
+
+
+GAP_COLUMNS = (
+    Column("measure_title", "Measure", href="href"),
+    Column("breakdown", "By"),
+    Column("group", "Worst group"),
+    Column("value", "Its rate", "rate"),
+    Column("best", "Best group"),
+    Column("best_value", "Best rate", "rate"),
+    Column("ratio", "Rate ratio", "ratio"),
+    Column("ratio_lower_95", "95% lower", "ratio"),
+    Column("ratio_upper_95", "95% upper", "ratio"),
+    Column("significance", "Significance"),
+    Column("excess_events", "Excess events in the group", "excess"),
+    Column("excess_all_groups", "Excess events, all groups", "excess"),
+)
+
+
+def _gaps_table(
+    gaps: pd.DataFrame, *, org, q: ViewQuery, title: str, note: str, policy: str, years
+) -> Table:
+    """The widest gaps (worst group against best, per measure and breakdown), each
+    linking to its measure's groups on the organisation's page."""
+    shown = gaps.assign(
+        measure_title=gaps["measure"].map(lambda m: _measure(m).title),
+        breakdown=gaps["by"].map(_group_title),
         href=[
             org_href(org.level, org.code, q, measure=m, breakdown=b) + "#groups"
-            for m, b in zip(s.gaps["measure"], s.gaps["by"], strict=True)
+            for m, b in zip(gaps["measure"], gaps["by"], strict=True)
         ],
-        significance=s.gaps["clear"].map(
+        significance=gaps["clear"].map(
             lambda c: "interval excludes no difference" if c else "interval includes 1"
         ),
     )
-    page.add_table(
-        Table(
-            "gaps",
-            "The widest gap for each measure: the worst group against the best group",
-            gaps,
-            (
-                Column("measure_title", "Measure", href="href"),
-                Column("breakdown", "By"),
-                Column("group", "Worst group"),
-                Column("value", "Its rate", "rate"),
-                Column("best", "Best group"),
-                Column("best_value", "Best rate", "rate"),
-                Column("ratio", "Rate ratio", "ratio"),
-                Column("ratio_lower_95", "95% lower", "ratio"),
-                Column("ratio_upper_95", "95% upper", "ratio"),
-                Column("significance", "Significance"),
-                Column("excess_events", "Excess events in the group", "excess"),
-                Column("excess_all_groups", "Excess events, all groups", "excess"),
-            ),
-            s.policy,
-            s.years.label,
-            note="Excess events: the events that would not have happened at the best "
-            "group's rate. The best group needs at least 10 events.",
-            keys=("measure", "by"),
-        )
+    return Table(
+        name="gaps",
+        title=title,
+        frame=shown,
+        columns=GAP_COLUMNS,
+        policy=policy,
+        period=years.label,
+        note=note,
+        keys=("measure", "by"),
     )
 
 
@@ -705,40 +724,15 @@ def home_page(dd: DashboardData, scope: Scope, org, q: ViewQuery) -> HomePage:
     q = q.validated()
     h = dd.home(scope, org, q.period)
     page = HomePage(org=org, query=q, years=h.years, policy=h.policy)
-    gaps = h.gaps.assign(
-        measure_title=h.gaps["measure"].map(lambda m: _measure(m).title),
-        breakdown=h.gaps["by"].map(_group_title),
-        href=[
-            org_href(org.level, org.code, q, measure=m, breakdown=b) + "#groups"
-            for m, b in zip(h.gaps["measure"], h.gaps["by"], strict=True)
-        ],
-        significance=h.gaps["clear"].map(
-            lambda c: "interval excludes no difference" if c else "interval includes 1"
-        ),
-    )
     page.add_table(
-        Table(
-            "gaps",
-            "The widest gaps: the worst group against the best group",
-            gaps,
-            (
-                Column("measure_title", "Measure", href="href"),
-                Column("breakdown", "By"),
-                Column("group", "Worst group"),
-                Column("value", "Its rate", "rate"),
-                Column("best", "Best group"),
-                Column("best_value", "Best rate", "rate"),
-                Column("ratio", "Rate ratio", "ratio"),
-                Column("ratio_lower_95", "95% lower", "ratio"),
-                Column("ratio_upper_95", "95% upper", "ratio"),
-                Column("significance", "Significance"),
-                Column("excess_events", "Excess events in the group", "excess"),
-                Column("excess_all_groups", "Excess events, all groups", "excess"),
-            ),
-            h.policy,
-            h.years.label,
+        _gaps_table(
+            h.gaps,
+            org=org,
+            q=q,
+            title="The widest gaps: the worst group against the best group",
             note="Excess events: the events that would not have happened at the best group's rate.",
-            keys=("measure", "by"),
+            policy=h.policy,
+            years=h.years,
         )
     )
     if h.units is not None:
