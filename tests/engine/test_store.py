@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -113,3 +115,55 @@ def test_the_spark_master_comes_from_the_environment():
     assert spark_master({"PYSPARK_SUBMIT_ARGS": "--master spark://h:7077 pyspark-shell"}) is None
     both = {"MATEQUITY_SPARK_MASTER": "local[4]", "PYSPARK_SUBMIT_ARGS": "--master yarn x"}
     assert spark_master(both) == "local[4]"
+
+
+@spark_only
+def test_a_folder_store_vacuums_what_it_no_longer_lists(
+    spark, spark_synthetic_store, tmp_path, monkeypatch
+):
+    """A replaced table's old folder stays for readers until its retention has
+    passed, then a later write deletes it; a killed writer's leftovers go once
+    as old; nothing listed is ever deleted, and the store reads the same."""
+    from matequity.engine import spark_store
+
+    backend = Backend("spark", spark)
+    location = backend.copy(spark_synthetic_store, tmp_path)
+
+    def manifest() -> dict:
+        return json.loads((location / MANIFEST).read_text())
+
+    with backend.open(location) as eng:
+        meta = eng.execute(eng.table("derived_meta"))
+        before = frame(eng, "babies_derived")
+    old = manifest()["tables"]["derived_meta"]
+    with engines.writer("spark", location, spark, create=False) as w:
+        w.replace("derived_meta", meta)
+    doc = manifest()
+    assert set(doc["retired"]) == set(old)  # retired, not deleted: a reader may need it
+    assert all((location / d).is_dir() for d in old)
+    middle = doc["tables"]["derived_meta"]
+
+    # a killed writer's folders: one untouched for two days, one fresh
+    stale = location / "data" / "babies" / "killed-writer"
+    fresh = location / "staging" / "123-fresh"
+    for d in (stale, fresh):
+        d.mkdir(parents=True)
+        (d / "part.parquet").write_bytes(b"")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
+
+    # a day later (retention passed for the retired folder): vacuumed
+    real_time = time.time
+    just_now = real_time() + 86400  # "fresh" was written just before that write
+    os.utime(fresh, (just_now, just_now))
+    monkeypatch.setattr(spark_store.time, "time", lambda: real_time() + 86400 + 1)
+    with engines.writer("spark", location, spark, create=False) as w:
+        w.replace("derived_meta", meta)
+    doc = manifest()
+    assert not any((location / d).exists() for d in old)
+    assert not stale.exists() and fresh.exists()
+    assert set(doc["retired"]) == set(middle)  # the one just replaced waits its day
+    listed = [d for ds in doc["tables"].values() for d in ds]
+    assert listed and all((location / d).is_dir() for d in listed)
+    with backend.open(location) as eng:
+        pd.testing.assert_frame_equal(frame(eng, "babies_derived"), before)

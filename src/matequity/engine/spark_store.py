@@ -11,7 +11,15 @@ A table is the union of the data folders the manifest lists. A write (ingest,
 rebuilding the derived tables) adds new data folders and then replaces the
 manifest in one atomic rename, so a failed write leaves the store as it was
 (its unlisted folders are removed) and readers see either the old store or the
-new one, never half of a write. A folder written by ``matequity export`` before
+new one, never half of a write.
+
+Vacuum: a data folder that a write stops listing (a replaced table) is not
+deleted at once, since a reader that opened the store before the write may
+still be reading it; the manifest records when it was retired, and a later
+write deletes it once ``RETENTION_SECONDS`` (a day) have passed, as Delta Lake's
+``VACUUM`` keeps files for a retention period. Folders under ``data/`` and
+``staging/`` that no manifest lists nor retires (left by a writer that was
+killed) go once they have not changed for as long. A folder written by ``matequity export`` before
 the manifest existed (``babies.parquet``, ``organisations.parquet``,
 ``imd_lookup.parquet``) is read as it is.
 
@@ -33,6 +41,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -50,6 +59,8 @@ MANIFEST = "matequity-store.json"
 FORMAT = "matequity-store/1"
 CATALOG_PREFIX = "catalog:"
 _LEGACY = ("babies", "organisations", "imd_lookup")
+#: how long a folder no longer listed is kept for readers that may still use it
+RETENTION_SECONDS = 24 * 3600.0
 _ids = itertools.count()
 
 
@@ -129,6 +140,8 @@ class SparkStore(IbisStore):
             self._catalog_tables = self._catalog_listing(create)
             return
         self.folder = Path(loc)
+        #: data folders no longer listed -> when they were retired (epoch seconds)
+        self.retired: dict[str, float] = {}
         self.manifest = self._read_manifest() if manifest is None else manifest
         for name in self.manifest:
             self._register(name)
@@ -174,6 +187,9 @@ class SparkStore(IbisStore):
                 raise UserError(f"{m}: the store's manifest is damaged (not JSON)") from None
             if doc.get("format") != FORMAT or not isinstance(doc.get("tables"), dict):
                 raise UserError(f"{m}: not a matequity store manifest ({FORMAT})")
+            retired = doc.get("retired", {})
+            if isinstance(retired, dict):
+                self.retired = {str(k): float(v) for k, v in retired.items()}
             return {k: list(v) for k, v in doc["tables"].items()}
         legacy = {t: [f"{t}.parquet"] for t in _LEGACY if (p / f"{t}.parquet").exists()}
         missing = [t for t in _LEGACY if t not in legacy]
@@ -238,6 +254,8 @@ class SparkWriter(SparkStore):
                 _check_new_folder(p)
                 manifest = {}
         super().__init__(location, session, manifest, create=create)
+        listing = {} if self._database is not None else self.manifest
+        self._listed_before = {d for ds in listing.values() for d in ds}
         for name in tables.SCHEMAS:
             if self._database is None and name not in self.manifest:
                 self.manifest[name] = []
@@ -370,13 +388,38 @@ class SparkWriter(SparkStore):
                         self._compile(part, name).write.mode("append").saveAsTable(target)
             self._cleanup_staging()
             return
-        doc = {"format": FORMAT, "tables": self.manifest}
+        now = time.time()
+        listed = {d for ds in self.manifest.values() for d in ds}
+        retired = {d: t for d, t in self.retired.items() if d not in listed}
+        for d in self._listed_before - listed:
+            retired.setdefault(d, now)
+        expired = {d for d, t in retired.items() if now - t >= RETENTION_SECONDS}
+        retired = {d: t for d, t in retired.items() if d not in expired}
+        doc = {"format": FORMAT, "tables": self.manifest, "retired": retired}
         tmp = self.folder / f".{MANIFEST}.{os.getpid()}"
         tmp.write_text(json.dumps(doc, indent=1))
         os.replace(tmp, self.folder / MANIFEST)
-        kept = {self.folder / d for ds in self.manifest.values() for d in ds}
+        kept = {self.folder / d for d in listed}
         self._new_dirs = [d for d in self._new_dirs if d not in kept]
         self._cleanup_staging()
+        self._vacuum(expired, listed | set(retired), now)
+
+    def _vacuum(self, expired: set[str], known: set[str], now: float) -> None:
+        """Delete the retired folders past their retention, and folders that no
+        manifest knows (a killed writer's) unchanged for as long; never a listed
+        or still-retained one. Called with the write lock held, after the new
+        manifest is in place."""
+        for d in expired:
+            if d.startswith("data/"):  # never a legacy export's own file
+                shutil.rmtree(self.folder / d, ignore_errors=True)
+        for parent in (self.folder / "data", self.folder / "staging"):
+            for child in _children(parent):
+                rel = child.relative_to(self.folder).as_posix()
+                if rel in known:
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - child.stat().st_mtime >= RETENTION_SECONDS:
+                        shutil.rmtree(child, ignore_errors=True)
 
     def abort(self) -> None:
         self._cleanup_staging()
@@ -391,6 +434,15 @@ class SparkWriter(SparkStore):
         if self._database is None:
             with contextlib.suppress(OSError):
                 (self.folder / "staging").rmdir()
+
+
+def _children(parent: Path) -> list[Path]:
+    """The write folders under ``parent``: data/TABLE/WRITE-ID and staging/ID."""
+    if not parent.is_dir():
+        return []
+    if parent.name == "staging":
+        return [c for c in parent.iterdir() if c.is_dir()]
+    return [w for t in parent.iterdir() if t.is_dir() for w in t.iterdir() if w.is_dir()]
 
 
 def database_name(location: str) -> str:
