@@ -154,6 +154,27 @@ def test_commands_need_a_store(tmp_path):
     assert r.exit_code == 2 and "give --store or --database" in r.output
 
 
+def test_serve_passes_its_tuning_to_every_worker(store, monkeypatch):
+    """--threads and --store-recheck-seconds reach the settings the workers read;
+    impossible values are refused in one line before anything starts."""
+    import matequity.web.server as server
+
+    started = []
+    monkeypatch.setattr(server, "serve", lambda settings, *a: started.append(settings))
+    r = run("serve", "--store", store, "--threads", "2", "--store-recheck-seconds", "5")
+    assert r.exit_code == 0, r.output
+    assert (started[0].threads, started[0].store_recheck_seconds) == (2, 5.0)
+    for opt, value, words in (
+        ("--threads", "0", "--threads: at least 1"),
+        ("--store-recheck-seconds", "-1", "expected 0 to 86400 seconds"),
+        ("--store-recheck-seconds", "nan", "expected 0 to 86400 seconds"),
+    ):
+        r = run("serve", "--store", store, opt, value)
+        assert r.exit_code == 2 and words in r.output, r.output
+        assert "Traceback" not in r.output
+    assert len(started) == 1
+
+
 def test_serve_runs_a_production_server_with_workers(store):
     proc, base = start_server(store, workers=2)
     try:

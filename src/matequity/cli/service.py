@@ -11,6 +11,7 @@ import typer
 
 from matequity.cli.app import EngineName, EngineOpt, StoreOpt, app, console, user_errors
 from matequity.errors import UserError
+from matequity.web.settings import ServiceSettings
 
 users_app = typer.Typer(help="Accounts of the web service.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True)
@@ -55,18 +56,28 @@ def serve_cmd(
         str | None,
         typer.Option(help="Trust X-Forwarded-* from these proxy addresses (reverse proxy)."),
     ] = None,
+    threads: Annotated[
+        int, typer.Option(help="Requests each worker runs at once (more wait their turn).")
+    ] = ServiceSettings.threads,
+    store_recheck_seconds: Annotated[
+        float,
+        typer.Option(help="Seconds between looks at the store's files (an ingest is seen then)."),
+    ] = ServiceSettings.store_recheck_seconds,
 ) -> None:
     """Run the web service (FastAPI under uvicorn): pages, the API at /api/v1,
     OpenAPI docs at /docs, GET /healthz."""
     from matequity.disclosure.policy import get as get_policy
     from matequity.web.server import serve
-    from matequity.web.settings import ServiceSettings
 
     get_policy(policy)
     if not store.exists():
         raise UserError(f"{store}: no such store; run 'matequity ingest' first")
     if workers < 1:
         raise UserError("--workers: at least 1")
+    if threads < 1:
+        raise UserError("--threads: at least 1")
+    if not 0 <= store_recheck_seconds <= 86400:
+        raise UserError("--store-recheck-seconds: expected 0 to 86400 seconds")
     settings = ServiceSettings(
         store=str(store.resolve()),
         engine_kind=engine.value,
@@ -74,6 +85,8 @@ def serve_cmd(
         policy=policy,
         secure_cookies=secure_cookies,
         base_url=base_url or f"http://{host}:{port}",
+        threads=threads,
+        store_recheck_seconds=store_recheck_seconds,
     )
     from matequity.signals.workflow import open_service
 
