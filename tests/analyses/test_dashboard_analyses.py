@@ -247,3 +247,40 @@ def test_the_exact_policy_changes_nothing(nums, data):
     np.testing.assert_allclose(out["value"].to_numpy(float), df["value"], rtol=1e-12)
     assert set(out["disclosure_policy"]) == {EXACT.name}
     assert EXACT.name not in POLICIES
+
+
+@pytest.mark.parametrize("level", ["trust", "site"])
+def test_no_small_count_recoverable_from_a_measure_page(eng, orgs, level):
+    """Everything a dashboard measure page shows for one organisation (its rates by
+    group and year for every breakdown, by year, overall, the groups compared, the
+    trends, the ambition and the gradient) is released under the policy; together,
+    with the organisations table, they give no count of 1-7 away (differencing the
+    year totals against the groups, or a pooled total against its years)."""
+    import dataclasses
+
+    from matequity.disclosure.attack import Published, attack
+
+    org = _find(orgs, level)
+    d = organisation_view.measure_detail(eng, org, PERIOD, "stillbirth", NHS)
+
+    def frames(obj):
+        if isinstance(obj, pd.DataFrame):
+            yield obj
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                yield from frames(getattr(obj, f.name))
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                yield from frames(v)
+
+    tables = [
+        Published(f"t{i}", f.reset_index(drop=True))
+        for i, f in enumerate(frames(d))
+        if {"numerator", "denominator"} <= set(f.columns) and len(f)
+    ]
+    assert len(tables) >= 6
+    small = [t for t in tables if t.frame["numerator"].lt(8).any()]
+    assert small, "the page should hold small cells to protect"
+    result = attack(tables, orgs)
+    assert result.findings == [], result.frame().to_string()
+    assert result.undecided == []
