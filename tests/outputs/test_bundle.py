@@ -16,7 +16,7 @@ def test_built_once_then_read_from_the_cache_file(tmp_path, monkeypatch):
     _fresh(monkeypatch, tmp_path / "cache")
     built = bundle.embed_bundle()
     kept = bundle.cache_file()
-    assert kept.parent == tmp_path / "cache"
+    assert kept is not None and kept.parent == tmp_path / "cache"
     assert vlc.__version__ in kept.name
     assert kept.read_text(encoding="utf-8") == built
     assert "vegaEmbed" in built
@@ -53,3 +53,19 @@ def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert bundle.cache_dir() == tmp_path / "home" / ".cache" / "matequity"
+
+
+def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch):
+    """A container with no HOME, no passwd entry and no cache variable: the bundle
+    is built each time, the report does not fail."""
+    monkeypatch.delenv("MATEQUITY_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(bundle.Path, "home", staticmethod(no_home))
+    bundle.embed_bundle.cache_clear()
+    assert bundle.cache_dir() is None and bundle.cache_file() is None
+    assert "vegaEmbed" in bundle.embed_bundle()
+    bundle.embed_bundle.cache_clear()

@@ -11,7 +11,9 @@ A table is the union of the data folders the manifest lists. A write (ingest,
 rebuilding the derived tables) adds new data folders and then replaces the
 manifest in one atomic rename, so a failed write leaves the store as it was
 (its unlisted folders are removed) and readers see either the old store or the
-new one, never half of a write.
+new one, never half of a write. A folder written by ``matequity export`` before
+the manifest existed (``babies.parquet``, ``organisations.parquet``,
+``imd_lookup.parquet``) is read as it is.
 
 Vacuum: a data folder that a write stops listing (a replaced table) is not
 deleted at once, since a reader that opened the store before the write may
@@ -19,9 +21,7 @@ still be reading it; the manifest records when it was retired, and a later
 write deletes it once ``RETENTION_SECONDS`` (a day) have passed, as Delta Lake's
 ``VACUUM`` keeps files for a retention period. Folders under ``data/`` and
 ``staging/`` that no manifest lists nor retires (left by a writer that was
-killed) go once they have not changed for as long. A folder written by ``matequity export`` before
-the manifest existed (``babies.parquet``, ``organisations.parquet``,
-``imd_lookup.parquet``) is read as it is.
+killed) go once they have not changed for as long.
 
 Catalog store (``catalog:DATABASE``): the tables are ``DATABASE.TABLE`` in the
 session's catalog (Hive metastore, Unity Catalog...), read by name; a write

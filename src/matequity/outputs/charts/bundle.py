@@ -21,17 +21,23 @@ from pathlib import Path
 import vl_convert as vlc
 
 
-def cache_dir() -> Path:
-    """Where matequity keeps files it can rebuild (the bundle)."""
+def cache_dir() -> Path | None:
+    """Where matequity keeps files it can rebuild (the bundle); None where there
+    is nowhere (no cache variable set and no home folder, as in some containers)."""
     if os.environ.get("MATEQUITY_CACHE_DIR"):
         return Path(os.environ["MATEQUITY_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "matequity"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "matequity"
+    try:
+        return Path.home() / ".cache" / "matequity"
+    except (RuntimeError, KeyError):
+        return None
 
 
-def cache_file() -> Path:
-    """The bundle's cache file for the installed vl-convert."""
-    return cache_dir() / f"vega-embed-bundle-vl-convert-{vlc.__version__}.js"
+def cache_file() -> Path | None:
+    """The bundle's cache file for the installed vl-convert (None: no cache)."""
+    d = cache_dir()
+    return None if d is None else d / f"vega-embed-bundle-vl-convert-{vlc.__version__}.js"
 
 
 def _keep(path: Path, text: str) -> None:
@@ -53,10 +59,12 @@ def _keep(path: Path, text: str) -> None:
 def embed_bundle() -> str:
     """The bundle: from the cache file when there is one, else built and kept."""
     path = cache_file()
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        text = path.read_text(encoding="utf-8")
-        if text:
-            return text
+    if path is not None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            text = path.read_text(encoding="utf-8")
+            if text:
+                return text
     text = vlc.javascript_bundle()
-    _keep(path, text)
+    if path is not None:
+        _keep(path, text)
     return text
