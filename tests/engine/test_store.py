@@ -122,8 +122,9 @@ def test_a_folder_store_vacuums_what_it_no_longer_lists(
     spark, spark_synthetic_store, tmp_path, monkeypatch
 ):
     """A replaced table's old folder stays for readers until its retention has
-    passed, then a later write deletes it; a killed writer's leftovers go once
-    as old; nothing listed is ever deleted, and the store reads the same."""
+    passed, then a later write deletes it; a killed writer's leftovers are
+    retired when a write finds them and go a day later; nothing listed is ever
+    deleted, and the store reads the same."""
     from matequity.engine import spark_store
 
     backend = Backend("spark", spark)
@@ -132,38 +133,51 @@ def test_a_folder_store_vacuums_what_it_no_longer_lists(
     def manifest() -> dict:
         return json.loads((location / MANIFEST).read_text())
 
+    def rewrite_meta(meta) -> None:
+        with engines.writer("spark", location, spark, create=False) as w:
+            w.replace("derived_meta", meta)
+
     with backend.open(location) as eng:
         meta = eng.execute(eng.table("derived_meta"))
         before = frame(eng, "babies_derived")
-    old = manifest()["tables"]["derived_meta"]
-    with engines.writer("spark", location, spark, create=False) as w:
-        w.replace("derived_meta", meta)
-    doc = manifest()
-    assert set(doc["retired"]) == set(old)  # retired, not deleted: a reader may need it
-    assert all((location / d).is_dir() for d in old)
-    middle = doc["tables"]["derived_meta"]
+    first = manifest()["tables"]["derived_meta"]
+    rewrite_meta(meta)
+    assert set(manifest()["retired"]) == set(first)  # retired, not deleted: readers
+    assert all((location / d).is_dir() for d in first)
+    second = manifest()["tables"]["derived_meta"]
 
-    # a killed writer's folders: one untouched for two days, one fresh
-    stale = location / "data" / "babies" / "killed-writer"
-    fresh = location / "staging" / "123-fresh"
-    for d in (stale, fresh):
+    # a killed writer's folders, however old: retired when found, not deleted
+    orphans = [location / "data" / "babies" / "killed-writer", location / "staging" / "9-x"]
+    for d in orphans:
         d.mkdir(parents=True)
         (d / "part.parquet").write_bytes(b"")
-    two_days_ago = time.time() - 2 * 86400
-    os.utime(stale, (two_days_ago, two_days_ago))
+        os.utime(d, (0, 0))
+    rewrite_meta(meta)
+    retired = manifest()["retired"]
+    assert {"data/babies/killed-writer", "staging/9-x", *first, *second} == set(retired)
+    assert all(d.exists() for d in orphans)
+    third = manifest()["tables"]["derived_meta"]
 
-    # a day later (retention passed for the retired folder): vacuumed
-    real_time = time.time
-    just_now = real_time() + 86400  # "fresh" was written just before that write
-    os.utime(fresh, (just_now, just_now))
-    monkeypatch.setattr(spark_store.time, "time", lambda: real_time() + 86400 + 1)
-    with engines.writer("spark", location, spark, create=False) as w:
-        w.replace("derived_meta", meta)
+    # a day later: everything retired a day ago is deleted, the last replaced waits
+    later = time.time() + spark_store.RETENTION_SECONDS + 1
+    monkeypatch.setattr(spark_store, "_now", lambda: later)
+    rewrite_meta(meta)
     doc = manifest()
-    assert not any((location / d).exists() for d in old)
-    assert not stale.exists() and fresh.exists()
-    assert set(doc["retired"]) == set(middle)  # the one just replaced waits its day
+    assert set(doc["retired"]) == set(third)
+    for d in [*first, *second]:
+        assert not (location / d).exists()
+    assert not any(d.exists() for d in orphans)
     listed = [d for ds in doc["tables"].values() for d in ds]
     assert listed and all((location / d).is_dir() for d in listed)
     with backend.open(location) as eng:
         pd.testing.assert_frame_equal(frame(eng, "babies_derived"), before)
+
+
+def test_a_damaged_retired_entry_deletes_nothing_early(monkeypatch):
+    """A manifest's retired times that are not times count as retired now."""
+    from matequity.engine import spark_store
+
+    monkeypatch.setattr(spark_store, "_now", lambda: 1000.0)
+    got = spark_store._retired({"a": None, "b": "nan", "c": 5, "d": "soon"})
+    assert got == {"a": 1000.0, "b": 1000.0, "c": 5.0, "d": 1000.0}
+    assert spark_store._retired(["data/x"]) == {} and spark_store._retired(None) == {}

@@ -22,9 +22,9 @@ def test_built_once_then_read_from_the_cache_file(tmp_path, monkeypatch):
     assert "vegaEmbed" in built
     assert not [p for p in kept.parent.iterdir() if p.suffix == ".tmp"]
     # the next process reads the file rather than building again: mark the file
-    kept.write_text("/* kept */", encoding="utf-8")
+    kept.write_text("/* kept: vegaEmbed */", encoding="utf-8")
     bundle.embed_bundle.cache_clear()
-    assert bundle.embed_bundle() == "/* kept */"
+    assert bundle.embed_bundle() == "/* kept: vegaEmbed */"
     bundle.embed_bundle.cache_clear()
 
 
@@ -68,4 +68,36 @@ def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch):
     bundle.embed_bundle.cache_clear()
     assert bundle.cache_dir() is None and bundle.cache_file() is None
     assert "vegaEmbed" in bundle.embed_bundle()
+    bundle.embed_bundle.cache_clear()
+
+
+def test_a_cache_file_others_can_write_is_not_trusted(tmp_path, monkeypatch):
+    """Script planted in a cache file that someone else could have written (the
+    file or its folder writable by group or others), or a file that is not a
+    bundle, never reaches a page: the bundle is built afresh."""
+    real = vlc.javascript_bundle()
+    _fresh(monkeypatch, tmp_path / "cache")
+    bundle.embed_bundle()
+    kept = bundle.cache_file()
+    kept.write_text("alert('planted'); vegaEmbed", encoding="utf-8")
+    kept.chmod(0o666)
+    bundle.embed_bundle.cache_clear()
+    assert bundle.embed_bundle() == real
+    assert kept.read_text(encoding="utf-8") == real  # replaced by a private copy
+    assert not kept.stat().st_mode & 0o022
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    _fresh(monkeypatch, shared)
+    planted = bundle.cache_file()
+    planted.write_text("alert('planted'); vegaEmbed", encoding="utf-8")
+    planted.chmod(0o600)
+    assert bundle.embed_bundle() == real
+    assert planted.read_text(encoding="utf-8").startswith("alert")  # nothing kept there
+
+    _fresh(monkeypatch, tmp_path / "cache")
+    kept.write_text("not a bundle", encoding="utf-8")
+    kept.chmod(0o600)
+    assert bundle.embed_bundle() == real
     bundle.embed_bundle.cache_clear()

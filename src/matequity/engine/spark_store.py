@@ -19,9 +19,10 @@ Vacuum: a data folder that a write stops listing (a replaced table) is not
 deleted at once, since a reader that opened the store before the write may
 still be reading it; the manifest records when it was retired, and a later
 write deletes it once ``RETENTION_SECONDS`` (a day) have passed, as Delta Lake's
-``VACUUM`` keeps files for a retention period. Folders under ``data/`` and
-``staging/`` that no manifest lists nor retires (left by a writer that was
-killed) go once they have not changed for as long.
+``VACUUM`` keeps files for a retention period. A write folder of the store
+(``data/TABLE/ID``, ``staging/ID``) that the manifest neither lists nor retires
+(left by a writer that was killed, or retired by a version that kept no record)
+is retired when a write finds it, and goes a day later like the rest.
 
 Catalog store (``catalog:DATABASE``): the tables are ``DATABASE.TABLE`` in the
 session's catalog (Hive metastore, Unity Catalog...), read by name; a write
@@ -61,6 +62,8 @@ CATALOG_PREFIX = "catalog:"
 _LEGACY = ("babies", "organisations", "imd_lookup")
 #: how long a folder no longer listed is kept for readers that may still use it
 RETENTION_SECONDS = 24 * 3600.0
+#: the clock the vacuum reads (epoch seconds)
+_now = time.time
 _ids = itertools.count()
 
 
@@ -187,9 +190,7 @@ class SparkStore(IbisStore):
                 raise UserError(f"{m}: the store's manifest is damaged (not JSON)") from None
             if doc.get("format") != FORMAT or not isinstance(doc.get("tables"), dict):
                 raise UserError(f"{m}: not a matequity store manifest ({FORMAT})")
-            retired = doc.get("retired", {})
-            if isinstance(retired, dict):
-                self.retired = {str(k): float(v) for k, v in retired.items()}
+            self.retired = _retired(doc.get("retired"))
             return {k: list(v) for k, v in doc["tables"].items()}
         legacy = {t: [f"{t}.parquet"] for t in _LEGACY if (p / f"{t}.parquet").exists()}
         missing = [t for t in _LEGACY if t not in legacy]
@@ -388,11 +389,16 @@ class SparkWriter(SparkStore):
                         self._compile(part, name).write.mode("append").saveAsTable(target)
             self._cleanup_staging()
             return
-        now = time.time()
+        now = _now()
         listed = {d for ds in self.manifest.values() for d in ds}
         retired = {d: t for d, t in self.retired.items() if d not in listed}
         for d in self._listed_before - listed:
             retired.setdefault(d, now)
+        # folders no manifest knows (a killed writer's, or retired by a version
+        # that kept no record): retired from now, never judged by their age
+        ours = {d.relative_to(self.folder).as_posix() for d in self._new_dirs}
+        for d in self._unknown_folders(listed | set(retired) | ours):
+            retired[d] = now
         expired = {d for d, t in retired.items() if now - t >= RETENTION_SECONDS}
         retired = {d: t for d, t in retired.items() if d not in expired}
         doc = {"format": FORMAT, "tables": self.manifest, "retired": retired}
@@ -402,24 +408,25 @@ class SparkWriter(SparkStore):
         kept = {self.folder / d for d in listed}
         self._new_dirs = [d for d in self._new_dirs if d not in kept]
         self._cleanup_staging()
-        self._vacuum(expired, listed | set(retired), now)
-
-    def _vacuum(self, expired: set[str], known: set[str], now: float) -> None:
-        """Delete the retired folders past their retention, and folders that no
-        manifest knows (a killed writer's) unchanged for as long; never a listed
-        or still-retained one. Called with the write lock held, after the new
-        manifest is in place."""
+        # the write has happened: deleting what has expired may fail, never the write
         for d in expired:
-            if d.startswith("data/"):  # never a legacy export's own file
+            if d.startswith(("data/", "staging/")):  # never a legacy export's own file
                 shutil.rmtree(self.folder / d, ignore_errors=True)
-        for parent in (self.folder / "data", self.folder / "staging"):
-            for child in _children(parent):
-                rel = child.relative_to(self.folder).as_posix()
-                if rel in known:
-                    continue
-                with contextlib.suppress(OSError):
-                    if now - child.stat().st_mtime >= RETENTION_SECONDS:
-                        shutil.rmtree(child, ignore_errors=True)
+
+    def _unknown_folders(self, known: set[str]) -> list[str]:
+        """Write folders of this store (``data/TABLE/ID`` for the store's tables,
+        ``staging/ID``) that are not in ``known``; none if the folders cannot be
+        listed (the write goes ahead, the vacuum waits)."""
+        found = []
+        try:
+            parents = [self.folder / "data" / name for name in tables.SCHEMAS]
+            for parent in [*parents, self.folder / "staging"]:
+                if parent.is_dir():
+                    found += [c for c in parent.iterdir() if c.is_dir()]
+        except OSError:
+            return []
+        rels = (c.relative_to(self.folder).as_posix() for c in found)
+        return sorted(r for r in rels if r not in known)
 
     def abort(self) -> None:
         self._cleanup_staging()
@@ -436,13 +443,20 @@ class SparkWriter(SparkStore):
                 (self.folder / "staging").rmdir()
 
 
-def _children(parent: Path) -> list[Path]:
-    """The write folders under ``parent``: data/TABLE/WRITE-ID and staging/ID."""
-    if not parent.is_dir():
-        return []
-    if parent.name == "staging":
-        return [c for c in parent.iterdir() if c.is_dir()]
-    return [w for t in parent.iterdir() if t.is_dir() for w in t.iterdir() if w.is_dir()]
+def _retired(entry: object) -> dict[str, float]:
+    """The manifest's ``retired`` entry (folder -> when it was retired); a value
+    that is not a time counts as retired now, so nothing is deleted early."""
+    if not isinstance(entry, dict):
+        return {}
+    out = {}
+    for k, v in entry.items():
+        try:
+            out[str(k)] = float(v)
+        except (TypeError, ValueError):
+            out[str(k)] = _now()
+        if out[str(k)] != out[str(k)]:  # NaN
+            out[str(k)] = _now()
+    return out
 
 
 def database_name(location: str) -> str:

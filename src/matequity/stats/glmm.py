@@ -164,7 +164,7 @@ class _Problem:
             else:
                 h_old = None
             u = new
-            if biggest < 1e-11:
+            if np.max(np.abs(step)) < 1e-11:  # the step taken (after any halving)
                 break
         self.u = u
         return u
