@@ -225,11 +225,11 @@ def deliveries_derived(
         _smm=t.severe_maternal_morbidity.cast("int64").max(),
         _booking=t.booking_gestation_days.min(),
     )
-    kept = ("delivery_id", "birth_date", *_CARRIED, *carry)
-    firsts = b.select("baby_id", *dict.fromkeys(kept))
+    kept = tuple(dict.fromkeys(("delivery_id", "birth_date", *_CARRIED, *carry)))
+    firsts = b.select("baby_id", *kept)
     d = firsts.join(
         agg, [firsts.delivery_id == agg._did, firsts.baby_id == agg._first_baby]
-    ).select(*dict.fromkeys(kept), "_maternity", "_death", "_smm", "_booking")
+    ).select(*kept, "_maternity", "_death", "_smm", "_booking")
     mat = d._maternity == 1
     known = mat & d._booking.notnull()
     return d.select(

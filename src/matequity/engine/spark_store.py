@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -255,8 +256,6 @@ class SparkWriter(SparkStore):
                 _check_new_folder(p)
                 manifest = {}
         super().__init__(location, session, manifest, create=create)
-        listing = {} if self._database is not None else self.manifest
-        self._listed_before = {d for ds in listing.values() for d in ds}
         for name in tables.SCHEMAS:
             if self._database is None and name not in self.manifest:
                 self.manifest[name] = []
@@ -392,10 +391,9 @@ class SparkWriter(SparkStore):
         now = _now()
         listed = {d for ds in self.manifest.values() for d in ds}
         retired = {d: t for d, t in self.retired.items() if d not in listed}
-        for d in self._listed_before - listed:
-            retired.setdefault(d, now)
-        # folders no manifest knows (a killed writer's, or retired by a version
-        # that kept no record): retired from now, never judged by their age
+        # folders the manifest no longer lists (this write replaced them), or never
+        # knew (a killed writer's, or retired by a version that kept no record):
+        # retired from now, never judged by their age
         ours = {d.relative_to(self.folder).as_posix() for d in self._new_dirs}
         for d in self._unknown_folders(listed | set(retired) | ours):
             retired[d] = now
@@ -451,11 +449,10 @@ def _retired(entry: object) -> dict[str, float]:
     out = {}
     for k, v in entry.items():
         try:
-            out[str(k)] = float(v)
+            when = float(v)
         except (TypeError, ValueError):
-            out[str(k)] = _now()
-        if out[str(k)] != out[str(k)]:  # NaN
-            out[str(k)] = _now()
+            when = math.nan
+        out[str(k)] = when if math.isfinite(when) else _now()
     return out
 
 

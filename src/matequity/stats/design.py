@@ -73,7 +73,7 @@ def treatment_design(
         refs[c] = ref
         # compare integer codes, not strings: one pass over the cells per column
         codes, uniques = pd.factorize(values)
-        position = {str(u): i for i, u in enumerate(uniques)}
+        position = {u: i for i, u in enumerate(uniques)}
         for level in sorted(set(position) - {ref}):
             cols.append((codes == position[level]).astype(float))
             terms.append(Term(c, level))
