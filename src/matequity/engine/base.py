@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,7 +47,11 @@ class Writer(Engine, Protocol):
 
     def insert(self, name: str, obj: ir.Table | pd.DataFrame) -> None: ...
 
-    def replace(self, name: str, obj: ir.Table | pd.DataFrame) -> None: ...
+    def replace(
+        self, name: str, obj: ir.Table | pd.DataFrame, *, few_values: Sequence[str] = ()
+    ) -> None:
+        """Replace table ``name`` with ``obj``; ``few_values`` names text columns with
+        few distinct values, which the engine may store dictionary-encoded."""
 
     def drop_temp(self, name: str) -> None: ...
 

@@ -3,15 +3,17 @@
 ``babies_derived`` holds one row per baby with the organisation hierarchy, the
 labelled breakdowns (both ethnic groupings), the period of birth (year, quarter,
 month) and every 0/1 flag of :mod:`matequity.measures.flags`;
-``deliveries_derived`` one row per delivery for the maternal measures. Both are
+``deliveries_derived`` one row per delivery for the maternal measures, made from
+``babies_derived`` once that is written (no derivation is made twice). Both are
 written by the same write that loads records (ingest), so a count table is one
-GROUP BY over a table that is already derived, on any engine.
+GROUP BY over a table that is already derived, on any engine. Their text columns
+with few values (:func:`few_valued`) may be stored dictionary-encoded by the engine.
 
 ``derived_meta`` stamps them with a hash of the derivation definitions (the
 source of the modules that define them) and the loads they were built from.
 When either differs from the store's (a new matequity with changed definitions,
 or a store written before the derived store existed), opening the store rebuilds
-them (:func:`ensure`), so results are always those of the current definitions;
+them (:func:`matequity.engine.open`), so results are always those of the current definitions;
 the existing derivation oracle tests check :func:`babies` against an independent
 reading of the definitions.
 """
@@ -28,8 +30,9 @@ import pandas as pd
 from matequity.engine import derive
 
 #: the columns of a record that the derived table does not need (identifiers
-#: of people and rows: costly to store twice, never grouped by)
-_LEFT_OUT = ("baby_id", "mother_id", "lsoa_code", "load_id", "source_row")
+#: of people and rows: costly to store twice, never grouped by); ``baby_id``
+#: stays, as the deliveries' table is made from this one (a delivery's first baby)
+_LEFT_OUT = ("mother_id", "lsoa_code", "load_id", "source_row")
 
 
 def _definition_sources() -> list[Path]:
@@ -71,10 +74,14 @@ def babies(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> 
 
 
 def deliveries(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
-    """The ``deliveries_derived`` table as an expression over the record tables: a
-    delivery's ONS group is its first baby's, as its MSDS group is."""
-    b = _babies_with_ons(records, organisations, imd_lookup)
-    d = derive.deliveries_derived(b, carry=("ethnic_group_ons",))
+    """The ``deliveries_derived`` table as an expression over the record tables."""
+    return deliveries_from(babies(records, organisations, imd_lookup))
+
+
+def deliveries_from(babies_derived: ir.Table) -> ir.Table:
+    """The ``deliveries_derived`` table from the ``babies_derived`` table (or its
+    expression): a delivery's ONS group is its first baby's, as its MSDS group is."""
+    d = derive.deliveries_derived(babies_derived, carry=("ethnic_group_ons",))
     return d.mutate(**_periods(d.birth_date))
 
 
@@ -101,11 +108,25 @@ def is_current(engine) -> bool:
     return row["definitions"] == definitions_hash() and row["loads"] == loads_signature(engine)
 
 
+#: text columns of a derived table with one value per person or delivery; every
+#: other text column (labels, organisation codes and names) has few values
+_IDENTIFIERS = frozenset({"baby_id", "delivery_id", "mother_id", "lsoa_code"})
+
+
+def few_valued(t: ir.Table) -> list[str]:
+    """The text columns of ``t`` with few distinct values (all but identifiers),
+    which an engine may store dictionary-encoded."""
+    return [c for c, typ in t.schema().items() if typ.is_string() and c not in _IDENTIFIERS]
+
+
 def build(writer) -> None:
     """(Re)write both derived tables and their stamp, inside ``writer``'s write."""
     rec, orgs, imd = (writer.table(t) for t in ("babies", "organisations", "imd_lookup"))
-    writer.replace("babies_derived", babies(rec, orgs, imd))
-    writer.replace("deliveries_derived", deliveries(rec, orgs, imd))
+    b = babies(rec, orgs, imd)
+    writer.replace("babies_derived", b, few_values=few_valued(b))
+    # from the table just written: the derivations are not made twice, and the
+    # carried columns keep the encoding they were written with
+    writer.replace("deliveries_derived", deliveries_from(writer.table("babies_derived")))
     writer.replace(
         "derived_meta",
         pd.DataFrame(

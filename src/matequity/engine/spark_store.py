@@ -45,7 +45,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -348,7 +348,11 @@ class SparkWriter(SparkStore):
         self.manifest[name].append(self._write_dir(name, obj))
         self._register(name)
 
-    def replace(self, name: str, obj: ir.Table | pd.DataFrame) -> None:
+    def replace(
+        self, name: str, obj: ir.Table | pd.DataFrame, *, few_values: Sequence[str] = ()
+    ) -> None:
+        """Replace table ``name`` with ``obj``; ``few_values`` is not needed here
+        (Parquet dictionary-encodes text columns with few values by itself)."""
         if self._database is not None:
             staged = self.create_temp(f"_replace{len(self._temps)}_{name}", _ibis(obj, name, self))
             self._replaced[name] = staged
