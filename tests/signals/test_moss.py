@@ -203,3 +203,31 @@ def test_get_h_is_monotone_in_target():
     a = get_h(0.5, 0.71, 20.0)
     b = get_h(0.5, 0.71, 100.0)
     assert b.h > a.h and a.arl0 >= 20 and b.arl0 >= 100
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mu=st.floats(0.01, 20.0),
+    k_steps=st.integers(0, 60),
+    h_steps=st.integers(1, 40),
+    d=st.integers(1, 12),
+)
+def test_transition_matrix_is_its_definition_cell_by_cell(mu, k_steps, h_steps, d):
+    """Each cell of the Markov chain's matrix, from the chart's step
+    S' = max(0, S + X - k) read directly: the probability that a count takes
+    state i/d to j/d without reaching h (Brook & Evans 1972)."""
+    from scipy import stats as sps
+
+    from matequity.signals.arl import transition_matrix
+
+    q = transition_matrix(mu, k_steps, h_steps, d)
+    for i in range(h_steps):
+        for j in range(h_steps):
+            if j == 0:
+                # every count whose step ends at or below 0
+                xs = [x for x in range(0, k_steps // d + 2) if i + d * x - k_steps <= 0]
+                want = float(sps.poisson.cdf(max(xs), mu)) if xs else 0.0
+            else:
+                x, r = divmod(j - i + k_steps, d)
+                want = float(sps.poisson.pmf(x, mu)) if r == 0 and x >= 0 else 0.0
+            assert q[i, j] == pytest.approx(want, rel=1e-12, abs=1e-300), (i, j)

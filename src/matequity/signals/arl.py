@@ -15,19 +15,22 @@ from scipy import stats
 
 
 def transition_matrix(mu: float, k_steps: int, h_steps: int, d: int) -> np.ndarray:
-    """Q[i, j]: probability of moving from state i/d to j/d without signalling."""
+    """Q[i, j]: probability of moving from state i/d to j/d without signalling.
+
+    A move from i/d to j/d > 0 needs a count x with i + d x - K = j, so
+    Q[i, j] = P(X = (j - i + K) / d) where that is a whole number >= 0; the move
+    to 0 needs i + d x - K <= 0, so Q[i, 0] = P(X <= floor((K - i) / d)). The
+    whole matrix is made at once from one table of Poisson probabilities."""
     n = h_steps
-    q = np.zeros((n, n))
-    i = np.arange(n)
-    for j in range(n):
-        if j == 0:
-            # i + d x - K <= 0  <=>  x <= (K - i) / d
-            top = np.floor((k_steps - i) / d)
-            q[:, 0] = np.where(top >= 0, stats.poisson.cdf(top, mu), 0.0)
-        else:
-            num = j - i + k_steps
-            ok = (num >= 0) & (num % d == 0)
-            q[:, j] = np.where(ok, stats.poisson.pmf(num // d, mu), 0.0)
+    i = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    num = j - i + k_steps
+    ok = (num >= 0) & (num % d == 0) & (j > 0)
+    x = np.where(ok, num // d, 0)
+    pmf = stats.poisson.pmf(np.arange(int(x.max()) + 1), mu)
+    q = np.where(ok, pmf[x], 0.0)
+    top = np.floor((k_steps - np.arange(n)) / d)
+    q[:, 0] = np.where(top >= 0, stats.poisson.cdf(top, mu), 0.0)
     return q
 
 
