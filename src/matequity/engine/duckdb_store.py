@@ -193,7 +193,7 @@ class DuckDBWriter(_DuckDBReading):
         if isinstance(obj, pd.DataFrame):
             obj = ibis.memtable(obj)
         self._con.drop_table(name, force=True)
-        prefix = f"_levels_{name}__"
+        prefix = f"_enum_{name}__"  # the ENUM types, one per column
         source, levels = f"_source_{name}", f"_levels_{name}"
         self._con.create_view(source, obj=obj, overwrite=True)
         if few_values:
