@@ -2,18 +2,23 @@
 
 Whatever the bytes: ingest either refuses the file with a one-line user error and
 leaves the store exactly as it was, or loads it with rows read = rows accepted +
-rows quarantined. Never any other exception (which the CLI would show as a
-traceback).
+rows quarantined, and the rows it keeps are exactly those the whole validation
+expression accepts, with its typed values (ingest inserts them straight from the
+file, not from validation's output). Never any other exception (which the CLI
+would show as a traceback).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tempfile
 from pathlib import Path
 
 import duckdb
+import ibis
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +27,10 @@ from typer.testing import CliRunner
 
 from conftest import ORG_HEADER, ORGS, baby
 from matequity.cli.main import app
+from matequity.engine import files
 from matequity.errors import UserError
 from matequity.ingest.load import ingest
+from matequity.ingest.validate import TYPED_COLUMNS, validate
 from matequity.model import schema
 from records.test_ingest import store_digest
 
@@ -172,6 +179,31 @@ def _check_one(data: bytes, suffix: str) -> None:
             con.close()
         assert read == acc + quar
         assert (babies, quarantined) == (acc, quar)
+        kept = ibis.duckdb.connect(str(store), read_only=True)
+        try:
+            t = kept.table("babies")
+            got = kept.execute(t.select(_row=t.source_row, **{c: t[c] for c in TYPED_COLUMNS}))
+        finally:
+            kept.disconnect()
+        pd.testing.assert_frame_equal(_sorted(got), _sorted(_accepted_by_validation(f)))
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values("_row").reset_index(drop=True)
+
+
+def _accepted_by_validation(f: Path) -> pd.DataFrame:
+    """The rows of ``f`` that :func:`validate` accepts, with its typed values, on a
+    fresh connection (the sites of :data:`ORGS`, no baby loaded before)."""
+    con = ibis.duckdb.connect()
+    try:
+        raw = con.table(files.read_table(con.con, f, "raw").table)
+        sites = ibis.memtable(pd.DataFrame({"site_code": [o[0] for o in ORGS]}))
+        none = ibis.memtable(pd.DataFrame({"baby_id": pd.Series([], dtype=object)}))
+        v = validate(raw, sites.site_code, none.baby_id.cast("string"), dt.date.today())
+        return con.execute(v.filter(v.reason.isnull()).select("_row", *TYPED_COLUMNS))
+    finally:
+        con.disconnect()
 
 
 @settings(

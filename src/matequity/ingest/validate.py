@@ -65,24 +65,7 @@ def validate(
     )
     c = c.left_join(d, c._row == d._drow).drop("_drow")
 
-    typed: dict[str, ir.Value] = {
-        "baby_id": c.baby_id,
-        "delivery_id": c.delivery_id,
-        "mother_id": c.mother_id,
-        "site_code": c.site_code,
-        "birth_date": parse.parse_date(c.birth_date),
-        "outcome": parse.parse_outcome(c.outcome),
-        "termination": parse.parse_bool(c.termination),
-        "death_date": parse.parse_date(c.death_date),
-        "sex": parse.parse_sex(c.sex),
-        "ethnic_category": parse.parse_ethnic_code(c.ethnic_category),
-        "lsoa_code": c.lsoa_code,
-        "maternal_death": parse.parse_bool(c.maternal_death),
-        "severe_maternal_morbidity": parse.parse_bool(c.severe_maternal_morbidity),
-    }
-    ints: dict[str, ir.Value] = {}
-    for _short, col, _rng in INTEGER_FIELD_REASONS:
-        ints[col] = parse.parse_int(c[col])
+    typed, ints = _parsed(c)
     t = c.mutate(**{f"_{k}": v for k, v in {**typed, **ints}.items()})
 
     def p(col: str) -> ir.Value:
@@ -154,6 +137,42 @@ def validate(
             for k in cols
         },
     )
+
+
+def _parsed(c: ir.Table) -> tuple[dict[str, ir.Value], dict[str, ir.Value]]:
+    """The parsed value of every column of the cleaned extract ``c``: (text and
+    coded columns, whole-number columns)."""
+    typed: dict[str, ir.Value] = {
+        "baby_id": c.baby_id,
+        "delivery_id": c.delivery_id,
+        "mother_id": c.mother_id,
+        "site_code": c.site_code,
+        "birth_date": parse.parse_date(c.birth_date),
+        "outcome": parse.parse_outcome(c.outcome),
+        "termination": parse.parse_bool(c.termination),
+        "death_date": parse.parse_date(c.death_date),
+        "sex": parse.parse_sex(c.sex),
+        "ethnic_category": parse.parse_ethnic_code(c.ethnic_category),
+        "lsoa_code": c.lsoa_code,
+        "maternal_death": parse.parse_bool(c.maternal_death),
+        "severe_maternal_morbidity": parse.parse_bool(c.severe_maternal_morbidity),
+    }
+    ints: dict[str, ir.Value] = {}
+    for _short, col, _rng in INTEGER_FIELD_REASONS:
+        ints[col] = parse.parse_int(c[col])
+    return typed, ints
+
+
+def accepted_values(c: ir.Table) -> dict[str, ir.Value]:
+    """The store's typed value of every column of the cleaned extract ``c``
+    (:func:`clean_raw`), as :func:`validate` gives them for an accepted row.
+
+    Ingest inserts accepted rows with these expressions straight from the
+    extract (all rows but the quarantined ones), so that only the few
+    quarantined rows are written out by validation."""
+    typed, ints = _parsed(c)
+    out = {**typed, **ints}
+    return {k: _typed(out[k], TYPED_COLUMNS[k]) for k in TYPED_COLUMNS}
 
 
 def _typed(v: ir.Value, to: str) -> ir.Value:
