@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 #: no true count is larger (keeps every programme bounded)
 BIG = 10_000_000.0
@@ -113,6 +111,11 @@ class _Programme:
     """One component as a MILP: its vars first, then the choice binaries."""
 
     def __init__(self, model: Model, vars_: list[int], rows: list[Row], choices: list):
+        # imported here: scipy.optimize takes about half a second to import, and most
+        # releases never build a programme (no cell is hidden)
+        from scipy import sparse
+        from scipy.optimize import Bounds, LinearConstraint
+
         self.vars = vars_
         pos = {v: i for i, v in enumerate(vars_)}
         n = len(vars_) + sum(len(p) for _, _, p in choices)
@@ -160,6 +163,8 @@ class _Programme:
         )
 
     def solve(self, c: np.ndarray) -> tuple[int, np.ndarray | None]:
+        from scipy.optimize import milp
+
         if not self.feasible_bounds:
             return 2, None
         res = milp(

@@ -22,9 +22,10 @@ Wald SE for a difference of percentages (never zero at 0% or 100%).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+from matequity.stats.distributions import norm_ppf, norm_sf
+
+Z95 = float(norm_ppf(0.975))
 
 
 def se_from_interval(lower, upper, log: bool = False) -> np.ndarray:
@@ -47,7 +48,7 @@ def change_test(g0: float, se0: float, g1: float, se1: float) -> dict:
     se = float(np.hypot(se0, se1))
     if not (np.isfinite(d) and np.isfinite(se) and se > 0):
         return {"change": np.nan, "change_se": np.nan, "change_p": np.nan, "change_reading": ""}
-    p = float(2 * stats.norm.sf(abs(d) / se))
+    p = float(2 * norm_sf(abs(d) / se))
     return {"change": d, "change_se": se, "change_p": p, "change_reading": reading(g0, d, p)}
 
 
@@ -64,5 +65,5 @@ def trend_test(t, g, se) -> dict:
     sxx = np.sum(w * (t - tw) ** 2)
     b = float(np.sum(w * (t - tw) * (g - gw)) / sxx)
     sb = float(np.sqrt(1 / sxx))
-    p = float(2 * stats.norm.sf(abs(b) / sb))
+    p = float(2 * norm_sf(abs(b) / sb))
     return {"slope": b, "slope_se": sb, "slope_p": p, "trend_reading": reading(gw, b, p)}

@@ -25,13 +25,13 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from scipy import stats
 
 from matequity.engine import derive
 from matequity.engine.base import Engine
 from matequity.ingest import parse
 from matequity.model.definitions import DEFINITIONS
 from matequity.quality import birthweight_reference as bwref
+from matequity.stats.distributions import poisson_cdf
 
 Z_LIMIT = 4.0
 LOW_YEAR_SHARE = 0.7
@@ -135,7 +135,7 @@ def births_below_previous_year(engine: Engine) -> pd.DataFrame:
         if year - 1 not in grid.columns or year not in grid.columns:
             continue
         prev, now = grid[year - 1], grid[year]
-        chance = pd.Series(stats.poisson.cdf(now, prev), index=grid.index)
+        chance = pd.Series(poisson_cdf(now, prev), index=grid.index)
         low = (prev > 0) & (now < LOW_YEAR_SHARE * prev) & (chance < LOW_YEAR_P)
         for site in grid.index[low]:
             rows.append(

@@ -11,7 +11,8 @@ Charts and Charting for Quality Improvement*, ch. 3; CUSUMdesign's ``CUSRLG``).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from matequity.stats.distributions import poisson_cdf, poisson_pmf
 
 
 def transition_matrix(mu: float, k_steps: int, h_steps: int, d: int) -> np.ndarray:
@@ -27,10 +28,10 @@ def transition_matrix(mu: float, k_steps: int, h_steps: int, d: int) -> np.ndarr
     num = j - i + k_steps
     ok = (num >= 0) & (num % d == 0) & (j > 0)
     x = np.where(ok, num // d, 0)
-    pmf = stats.poisson.pmf(np.arange(int(x.max()) + 1), mu)
+    pmf = poisson_pmf(np.arange(int(x.max()) + 1), mu)
     q = np.where(ok, pmf[x], 0.0)
     top = np.floor((k_steps - np.arange(n)) / d)
-    q[:, 0] = np.where(top >= 0, stats.poisson.cdf(top, mu), 0.0)
+    q[:, 0] = np.where(top >= 0, poisson_cdf(top, mu), 0.0)
     return q
 
 

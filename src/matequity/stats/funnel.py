@@ -28,10 +28,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from matequity.errors import UserError
 from matequity.stats import overdispersion as od
+from matequity.stats.distributions import chi2_ppf
 from matequity.stats.intervals import poisson_count_limits, wilson, z_value
 from matequity.stats.rates import LEVELS
 
@@ -116,8 +117,8 @@ def exact_limits(statistic: str, n, target: float, confidence: float):
     if statistic == "ratio":
         a = (1 - confidence) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            lo = target * stats.chi2.ppf(a, 2 * n) / (2 * n)
-            hi = target * stats.chi2.ppf(1 - a, 2 * (n + 1)) / (2 * n)
+            lo = target * chi2_ppf(a, 2 * n) / (2 * n)
+            hi = target * chi2_ppf(1 - a, 2 * (n + 1)) / (2 * n)
         return lo, hi
     raise UserError(f"unknown statistic '{statistic}': expected proportion, rate or ratio")
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+
+from matequity.stats.distributions import chi2_ppf, norm_ppf
 
 EXACT_BELOW = 10
 
@@ -29,7 +30,7 @@ def z_value(confidence: float) -> float:
     c = _c(confidence)
     if not 0.5 <= c < 1:
         raise ValueError(f"confidence must be between 0.5 and 1 (or 50 and 100), got {confidence}")
-    return float(stats.norm.ppf(c + (1 - c) / 2))
+    return float(norm_ppf(c + (1 - c) / 2))
 
 
 def _c(confidence: float) -> float:
@@ -74,8 +75,8 @@ def exact_poisson(o, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     c = _c(confidence)
     a = (1 - c) / 2
     with np.errstate(invalid="ignore"):
-        lower = np.where(o > 0, stats.chi2.ppf(a, 2 * o) / 2, 0.0)
-        upper = stats.chi2.ppf(c + a, 2 * o + 2) / 2
+        lower = np.where(o > 0, chi2_ppf(a, 2 * o) / 2, 0.0)
+        upper = chi2_ppf(c + a, 2 * o + 2) / 2
     lower = np.where(np.isnan(o), np.nan, lower)
     return lower, upper
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 TRIM = 0.10
 
@@ -74,7 +73,9 @@ def _truncate(z: np.ndarray) -> np.ndarray:
     """FunnelPlotR's SHMI truncation: rank (average ties); keep units whose
     floor(rank x 10 / (n + 1)) lies strictly between 0 and 9."""
     n = z.size
-    ranks = stats.rankdata(z, method="average")
+    from scipy.stats import rankdata  # only here: scipy.stats is slow to import
+
+    ranks = rankdata(z, method="average")
     sp = np.floor(ranks * 10 / (n + 1))
     return (sp > 0) & (sp < 9)
 

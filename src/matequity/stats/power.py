@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 
-from scipy import optimize, stats
+from matequity.stats.distributions import norm_cdf, norm_ppf
 
 
 def _z(alpha: float, power: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    return float(norm_ppf(1 - alpha / 2) + norm_ppf(power))
 
 
 def detectable_change(
@@ -32,6 +32,8 @@ def detectable_change(
     """(smallest detectable increase, smallest detectable decrease) as rate
     ratios (e.g. 1.45 and 0.62) comparing two periods of ``years`` each. A
     decrease that no rate ratio above 0 could show is NaN (too few events)."""
+    from scipy import optimize  # only here: slow to import
+
     e0 = rate * births_per_year * years
     if e0 <= 0:
         return math.nan, math.nan
@@ -53,7 +55,7 @@ def power_of_change(
 ) -> float:
     e0 = rate * births_per_year * years
     se = math.sqrt(1 / e0 + 1 / (e0 * rr))
-    return float(stats.norm.cdf(abs(math.log(rr)) / se - stats.norm.ppf(1 - alpha / 2)))
+    return float(norm_cdf(abs(math.log(rr)) / se - norm_ppf(1 - alpha / 2)))
 
 
 def gap_power(
@@ -65,7 +67,7 @@ def gap_power(
     o1a, o0a = r1 * b1 * years, r0 * b0 * years
     o1b, o0b = r0 * rr1 * b1 * years, r0 * b0 * years
     se = math.sqrt(1 / o1a + 1 / o0a + 1 / o1b + 1 / o0b)
-    return float(stats.norm.cdf(abs(math.log(rr1 / rr0)) / se - stats.norm.ppf(1 - alpha / 2)))
+    return float(norm_cdf(abs(math.log(rr1 / rr0)) / se - norm_ppf(1 - alpha / 2)))
 
 
 def years_to_detect_narrowing(
