@@ -51,3 +51,39 @@ def test_report_modules_lay_out_and_never_compute():
     for p in modules("outputs/reports"):
         names = imports(p)
         assert not any(n.startswith(("matequity.stats", "numpy", "scipy")) for n in names), p.name
+
+
+#: what a report, MOSS run or count table starts with; none of it may import the
+#: libraries that cost most of a second to import but only a few verbs need
+START_UP = (
+    "matequity.cli.main",
+    "matequity.pipeline.reports",
+    "matequity.pipeline.counts",
+    "matequity.analyses.board",
+    "matequity.analyses.lmns",
+    "matequity.analyses.national",
+    "matequity.signals.moss",
+    "matequity.quality.plausibility",
+)
+SLOW_IMPORTS = ("scipy.stats", "scipy.optimize", "statsmodels")
+
+
+def test_start_up_leaves_out_the_slow_imports():
+    """scipy.stats, scipy.optimize and statsmodels are imported only inside the
+    functions that need them (a model fit, the disclosure attack's programme,
+    adjusted disparities), not by the modules every report and MOSS run loads."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        f"import json, sys\nfor m in {START_UP!r}: __import__(m)\n"
+        "print(json.dumps([m for m in sys.modules if m.split('.')[0] in ('scipy', 'statsmodels')]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(json.loads(out))
+    assert "scipy.special" in loaded  # the check sees scipy's modules at all
+    slow = {m for m in loaded for s in SLOW_IMPORTS if m == s or m.startswith(s + ".")}
+    assert not slow, sorted(slow)

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import sparse
-from scipy.optimize import minimize
 from scipy.special import expit, gammaln, logsumexp
 
 from matequity.errors import UserError
@@ -294,6 +293,8 @@ def fit_glmm(
     intercept column included); ``groups``: integer codes 0..G-1 of each cell's
     organisation. ``method`` 'laplace' (lme4's default, nAGQ = 1) or 'agq' with
     ``nagq`` nodes (lme4's nAGQ)."""
+    from scipy.optimize import minimize  # here: slow to import, and only fits need it
+
     if method not in METHODS:
         raise UserError(f"method '{method}': expected laplace or agq")
     if method == "agq" and not 2 <= nagq <= 100:
