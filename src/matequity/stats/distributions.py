@@ -2,7 +2,7 @@
 
 ``scipy.stats`` takes most of a second to import (it builds every distribution
 and rewrites their docstrings), and every report, MOSS run and statistics verb
-paid for it to call five functions. Each one here is what ``scipy.stats``
+paid for it to call six functions. Each one here is what ``scipy.stats``
 itself computes for it (SciPy 1.17, ``scipy/stats/_continuous_distns.py`` and
 ``_discrete_distns.py``: ``norm._ppf`` is ``ndtri``, ``norm._cdf`` is ``ndtr``,
 ``norm._sf`` is ``ndtr(-x)``, ``chi2._ppf`` is ``2 gammaincinv(df/2, p)``,
