@@ -31,6 +31,7 @@ demo: env
 test: env
 	scripts/install-browser.sh
 	scripts/install-axe.sh
+	scripts/install-r.sh
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile --cov --cov-report=term --durations=20
