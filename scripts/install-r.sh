@@ -7,14 +7,4 @@ if command -v Rscript >/dev/null 2>&1 \
   && Rscript -e "quit(status = !requireNamespace('lme4', quietly = TRUE))" >/dev/null 2>&1; then
   exit 0
 fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  # wait for apt's locks (another install may be running) rather than fail
-  wait=(-o DPkg::Lock::Timeout=900)
-  for _ in $(seq 1 180); do apt-get "${wait[@]}" update -qq 2>/dev/null && break; sleep 5; done
-  DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends \
-    r-base-core r-cran-lme4 >/dev/null \
-    || echo "R: install failed; the live R comparisons will be skipped"
-else
-  echo "R: not installed and cannot install (need root and apt-get); the live R comparisons will be skipped"
-fi
-exit 0
+exec "$(dirname "$0")/apt-install.sh" "R with lme4" --no-install-recommends r-base-core r-cran-lme4

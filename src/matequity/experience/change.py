@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from matequity.stats.distributions import norm_ppf, norm_sf
+from matequity.stats.distributions import norm_sf
+from matequity.stats.intervals import z_value
 
-Z95 = float(norm_ppf(0.975))
+Z95 = z_value(0.95)
 
 
 def se_from_interval(lower, upper, log: bool = False) -> np.ndarray:

@@ -174,13 +174,14 @@ def _record(w, res: ReadResult, digest: str, load_id: int, rep: FileReport) -> N
     )
 
 
-def _check_types(w, res: ReadResult, failed: ir.Table) -> None:
+def _check_types(w, res: ReadResult, rows: ir.Table, failed: ir.Table) -> None:
     """Refuse a file with a column whose values are wrong throughout: present in
     many rows, parseable in none (aggregates only).
 
-    ``failed`` holds the quarantined rows: a column is refused only when at
-    least :data:`MIN_VALUES_FOR_TYPE_CHECK` of them failed to parse it, and only
-    then is the whole extract scanned for a value of it that parses."""
+    ``rows`` is the cleaned extract (:func:`clean_raw`) and ``failed`` its
+    quarantined rows: a column is refused only when at least
+    :data:`MIN_VALUES_FOR_TYPE_CHECK` of them failed to parse it, and only then
+    is the whole extract scanned for a value of it that parses."""
     tagged = ";" + failed.reasons.fill_null("") + ";"
     aggs = {
         # a file with no row quarantined sums to NULL: none failed
@@ -191,7 +192,6 @@ def _check_types(w, res: ReadResult, failed: ir.Table) -> None:
     suspect = [col for col in PARSE_REASONS if int(row[col]) >= MIN_VALUES_FOR_TYPE_CHECK]
     if not suspect:
         return
-    rows = clean_raw(w.table(res.table))
     values = accepted_values(rows)
     parsed = w.execute(rows.aggregate(**{col: values[col].count() for col in suspect})).iloc[0]
     for col in suspect:
@@ -220,8 +220,8 @@ def _load_births(w, res: ReadResult, load_id: int, today: dt.date) -> FileReport
             "_row", "reason", "reasons", *[f"raw_{c}" for c in schema.BIRTH_FIELD_NAMES]
         ),
     )
-    _check_types(w, res, ft)
     rows = clean_raw(raw)
+    _check_types(w, res, rows, ft)
     accepted = rows.anti_join(ft, rows._row == ft._row)
     values = accepted_values(accepted)
     w.insert(

@@ -31,7 +31,7 @@ def transition_matrix(mu: float, k_steps: int, h_steps: int, d: int) -> np.ndarr
     pmf = poisson_pmf(np.arange(int(x.max()) + 1), mu)
     q = np.where(ok, pmf[x], 0.0)
     top = np.floor((k_steps - np.arange(n)) / d)
-    q[:, 0] = np.where(top >= 0, poisson_cdf(top, mu), 0.0)
+    q[:, 0] = poisson_cdf(top, mu)  # 0 where top < 0
     return q
 
 

@@ -46,9 +46,10 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from matequity.errors import UserError
 from matequity.stats.design import INTERCEPT, treatment_design
 from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, iter_frames, measure_settings
+from matequity.stats.intervals import z_value
 
 DISPERSIONS = ("poisson", "quasi", "robust")
-Z95 = float(sps.norm.ppf(0.975))
+Z95 = z_value(0.95)
 
 OUTPUT_COLUMNS = (
     "reference",
