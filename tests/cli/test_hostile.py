@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import tinyhtml5
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ORG_HEADER, baby, write_csv
@@ -237,6 +239,36 @@ def test_spreadsheet_formula_leaders_are_neutralised(lead):
     out = neutralise(df)
     assert out.columns[0] == f"'{lead}col" and out.iloc[0, 0] == f"'{lead}1+1"
     assert out.iloc[1, 0] == "plain"
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True),
+    st.integers(),
+    st.booleans(),
+    st.text(alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", "a", "1", " ", "'"])),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(_CELLS, max_size=12), as_string=st.booleans())
+def test_neutralise_is_the_cell_rule_on_every_column(cells, as_string):
+    """A whole column is neutralised as each of its cells would be on its own: a
+    text cell starting with a formula leader gets an apostrophe, nothing else
+    changes (mixed, numeric, missing and pandas string columns)."""
+    col = pd.Series(cells, dtype=object)
+    if as_string:
+        col = col.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+        col = col.astype("string")
+    out = neutralise(pd.DataFrame({"c": col}))["c"]
+    leaders = ("=", "+", "-", "@", "\t", "\r")
+    for got, v in zip(out.tolist(), col.tolist(), strict=True):
+        if isinstance(v, str) and v.startswith(leaders):
+            assert got == "'" + v
+        elif isinstance(v, float) and v != v:
+            assert got != got or got is pd.NA
+        else:
+            assert got is v or got == v
 
 
 def test_one_bad_value_in_a_sparse_column_quarantines_its_row(tmp_path, orgs_csv):
