@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from matequity.errors import InputFileError
@@ -120,5 +121,31 @@ def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
     if p.suffix.lower() == ".xlsx":
         neutralise(df).to_excel(p, index=False, engine="openpyxl")
     else:
-        neutralise(df).to_csv(p, index=False)
+        repeated_floats_as_text(neutralise(df)).to_csv(p, index=False)
     return p
+
+
+def repeated_floats_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each float column that repeats its values (at least half the
+    rows repeat another's) as the text pandas writes for it.
+
+    pandas writes a float column as NumPy's text of each value
+    (``astype(str)``), about two seconds a million values. A column with few
+    distinct values (MOSS's expected events: one value per site-month,
+    repeated every day) is formatted here a distinct value at a time with the
+    same ``astype(str)``, so the file is the same; missing values stay
+    missing. Values are told apart by their bits (0.0 and -0.0 are written
+    differently). Other columns are left to pandas."""
+    out = df
+    for i, (c, dtype) in enumerate(df.dtypes.items()):
+        if dtype != np.float64:
+            continue
+        v = np.ascontiguousarray(df.iloc[:, i].to_numpy())
+        bits, where = np.unique(v.view(np.int64), return_inverse=True)
+        if 2 * len(bits) > len(v):
+            continue
+        text = bits.view(np.float64).astype(str).astype(object)[where.reshape(-1)]
+        text[np.isnan(v)] = None
+        out = out if out is not df else df.copy()
+        out.isetitem(i, pd.Series(text, index=df.index, name=c, dtype=object))
+    return out

@@ -25,6 +25,7 @@ import pandas as pd
 
 from matequity.errors import UserError
 from matequity.signals import reference_rates as refs
+from matequity.signals.months import month_index
 from matequity.signals.moss_path import YEAR_CHANGES, YearChange, run_chart
 from matequity.signals.thresholds import moss_thresholds
 
@@ -34,22 +35,10 @@ OUTPUT = ("site_code", "month", "events", "expected", "k", "h1", "h2", "cusum", 
 REFERENCE_YEARS = refs.REFERENCE_YEARS
 
 
-def _month_index(m: pd.Series) -> pd.PeriodIndex:
-    """The months of ``m`` ('YYYY-MM...') as monthly periods. pandas parses text
-    into periods one value at a time, so each distinct month is parsed once (a
-    table has a few hundred months and tens of thousands of rows)."""
-    text = m.astype(str).str.slice(0, 7)
-    months, where = np.unique(text.to_numpy(dtype=object), return_inverse=True)
-    try:
-        return pd.PeriodIndex(months, freq="M")[where.reshape(-1)]
-    except (ValueError, TypeError):
-        raise UserError("column 'month': expected YYYY-MM") from None
-
-
 def complete_months(df: pd.DataFrame, value_cols: Iterable[str]) -> pd.DataFrame:
     """Every site has every month from the table's first to its last (zeros)."""
     df = df.copy()
-    df["_p"] = _month_index(df["month"])
+    df["_p"] = month_index(df["month"])
     months = pd.period_range(df["_p"].min(), df["_p"].max(), freq="M")
     sites = sorted(df["site_code"].astype(str).unique())
     full = pd.MultiIndex.from_product([sites, months], names=["site_code", "_p"])
@@ -202,7 +191,7 @@ def moss(
 
 def signal_summary(chart: pd.DataFrame) -> pd.DataFrame:
     """Level-1 and level-2 months per site in the last 6 and 12 months of the table."""
-    p = _month_index(chart["month"])
+    p = month_index(chart["month"])
     last = p.max()
     rows = []
     for site, part in chart.assign(_p=p).groupby("site_code", sort=True):

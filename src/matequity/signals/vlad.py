@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from matequity.signals.months import month_index
+
 OUTPUT = ("site_code", "date", "events", "expected", "excess", "cumulative_excess", "level")
 
 
@@ -19,7 +21,7 @@ def vlad(daily_events: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
     absent); ``chart``: the MOSS output (site_code, month, expected, level)."""
     c = chart[["site_code", "month", "expected", "level"]].copy()
     c = c[c["expected"].notna()].reset_index(drop=True)
-    period = pd.PeriodIndex(c["month"].astype(str), freq="M")
+    period = month_index(c["month"])
     ndays = period.days_in_month.to_numpy()
     rep = np.repeat(np.arange(len(c)), ndays)
     offset = np.arange(len(rep)) - np.repeat(np.cumsum(ndays) - ndays, ndays)
@@ -40,5 +42,8 @@ def vlad(daily_events: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
     out["excess"] = out["events"] - out["expected"]
     out["cumulative_excess"] = out.groupby("site_code")["excess"].cumsum()
     out["level"] = out["_level"].where(out["events"] > 0).astype("Int64")
-    out["date"] = out["date"].dt.date.astype(str)
+    # the ISO text of each day, as str() of its date gives it (NumPy, not a
+    # Python date per row)
+    days = np.datetime_as_string(out["date"].to_numpy().astype("datetime64[D]"), unit="D")
+    out["date"] = pd.Series(days, index=out.index, dtype=object)
     return out[list(OUTPUT)]
