@@ -10,6 +10,8 @@ Charts and Charting for Quality Improvement*, ch. 3; CUSUMdesign's ``CUSRLG``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from matequity.stats.distributions import poisson_cdf, poisson_pmf
@@ -35,8 +37,12 @@ def transition_matrix(mu: float, k_steps: int, h_steps: int, d: int) -> np.ndarr
     return q
 
 
+@lru_cache(maxsize=65536)
 def arl(mu: float, k_steps: int, h_steps: int, d: int) -> float:
-    """Zero-start ARL for counts with mean ``mu``; k = k_steps/d, h = h_steps/d."""
+    """Zero-start ARL for counts with mean ``mu``; k = k_steps/d, h = h_steps/d.
+
+    Kept per design: the searches for the level-1 and level-2 thresholds of a
+    site-year walk the same grid of h from its start."""
     if h_steps <= 0:
         return 1.0
     q = transition_matrix(mu, k_steps, h_steps, d)
