@@ -26,15 +26,13 @@ import numpy as np
 from matequity.stats.distributions import norm_sf
 from matequity.stats.intervals import z_value
 
-Z95 = z_value(0.95)
-
 
 def se_from_interval(lower, upper, log: bool = False) -> np.ndarray:
     lo, hi = np.asarray(lower, float), np.asarray(upper, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if log:
             lo, hi = np.log(lo), np.log(hi)
-        return (hi - lo) / (2 * Z95)
+        return (hi - lo) / (2 * z_value(0.95))
 
 
 def reading(first_sign: float, change: float, p: float, alpha: float = 0.05) -> str:

@@ -30,10 +30,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matequity.experience.change import Z95, change_test, se_from_interval, trend_test
+from matequity.experience.change import change_test, se_from_interval, trend_test
 from matequity.experience.table import period_time
 from matequity.experience.wres_indicators import BME, INDICATORS, WHITE
-from matequity.stats.intervals import wilson
+from matequity.stats.intervals import wilson, z_value
 
 FRAME = ["org_code", "period", "indicator", "staff_group", "band"]
 UNITS = {
@@ -100,8 +100,8 @@ def _estimates(wide: pd.DataFrame) -> pd.DataFrame:
         se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
         ok = np.isin(ind, [2, 3, 4]) & (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
         est = np.where(ok, rl, est)
-        lo = np.where(ok, rl * np.exp(-Z95 * se), lo)
-        hi = np.where(ok, rl * np.exp(Z95 * se), hi)
+        lo = np.where(ok, rl * np.exp(-z_value(0.95) * se), lo)
+        hi = np.where(ok, rl * np.exp(z_value(0.95) * se), hi)
         p1, p0 = b_x / b_n, w_x / w_n
         l1, u1 = wilson(b_x, b_n)
         l0, u0 = wilson(w_x, w_n)

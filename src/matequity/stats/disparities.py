@@ -49,7 +49,6 @@ from matequity.stats.frames import UNKNOWN_GROUPS, frame_columns, iter_frames, m
 from matequity.stats.intervals import z_value
 
 DISPERSIONS = ("poisson", "quasi", "robust")
-Z95 = z_value(0.95)
 
 OUTPUT_COLUMNS = (
     "reference",
@@ -98,7 +97,7 @@ def poisson_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray, dispersion: st
 
 
 def _quantile(dispersion: str, df: float) -> float:
-    return float(sps.t.ppf(0.975, df)) if dispersion == "quasi" else Z95
+    return float(sps.t.ppf(0.975, df)) if dispersion == "quasi" else z_value(0.95)
 
 
 def _p(dispersion: str, z: float, df: float) -> float:
@@ -203,8 +202,8 @@ def _frame(part, by, reference, adjust, mult, dispersion) -> list[dict]:
         se_crd = np.sqrt(a / n**2 + a0 / n0**2) * mult
         r.update(
             crude_rd=crude_rd,
-            crude_rd_lower_95=crude_rd - Z95 * se_crd,
-            crude_rd_upper_95=crude_rd + Z95 * se_crd,
+            crude_rd_lower_95=crude_rd - z_value(0.95) * se_crd,
+            crude_rd_upper_95=crude_rd + z_value(0.95) * se_crd,
         )
         rr_c = rr_a = np.nan
         if g in idx_c and a > 0 and a0 > 0:
