@@ -45,25 +45,8 @@ def validate(
 ) -> ir.Table:
     """Typed values plus ``reason``/``reasons`` for every row of ``raw``."""
     c = clean_raw(raw)
-    cols = list(schema.BIRTH_FIELD_NAMES)
-    # a shared baby_id is rare: count rows per identifier with one aggregate, and
-    # look for exact repeats (windows over every column) only among those rows
-    # (rows without a baby_id are quarantined for that, whatever else they repeat)
-    ided = c.filter(c.baby_id.notnull())
-    shared = (
-        ided.group_by(_k=ided.baby_id).aggregate(_n_id=ided.count()).filter(lambda t: t._n_id > 1)
-    )
-    d = c.join(shared, c.baby_id == shared._k)
-    whole = ibis.window(group_by=[d[k] for k in cols])
-    d = d.select(
-        _drow=d._row,
-        _n_id=d._n_id,
-        _n_exact=d._row.count().over(whole),
-        _rn_exact=ibis.row_number().over(
-            ibis.window(group_by=[d[k] for k in cols], order_by=d._row)
-        ),
-    )
-    c = c.left_join(d, c._row == d._drow).drop("_drow")
+    r = repeated_rows(raw)
+    c = c.left_join(r, c._row == r._drow).drop("_drow")
 
     typed, ints = _parsed(c)
     t = c.mutate(**{f"_{k}": v for k, v in {**typed, **ints}.items()})
@@ -134,8 +117,41 @@ def validate(
         reasons=t.reasons,
         **{
             f"raw_{k}": ibis.cases((t.reason.notnull(), _text(t[k])), else_=ibis.null("string"))
-            for k in cols
+            for k in schema.BIRTH_FIELD_NAMES
         },
+    )
+
+
+def repeated_rows(raw: ir.Table) -> ir.Table:
+    """The rows of ``raw`` whose (cleaned) baby_id is on more than one row: their
+    ``_row`` as ``_drow``, how many rows share the identifier (``_n_id``), how
+    many of those are the same in every column (``_n_exact``) and this row's
+    place among those, in file order (``_rn_exact``, from 0).
+
+    A shared baby_id is rare: the identifiers are counted with one aggregate,
+    and only the rows they pick out are cleaned in full and compared column by
+    column (windows over every column). The extract's other columns are cleaned
+    once, by the caller, so the engine does not keep a cleaned copy of the whole
+    extract to read three times. Rows without a baby_id are not here: they are
+    quarantined for that, whatever else they repeat."""
+    key = parse.clean(raw.baby_id)
+    ids = raw.select(_k=key)
+    ids = ids.filter(ids._k.notnull())
+    shared = ids.group_by("_k").aggregate(_n_id=ids.count()).filter(lambda t: t._n_id > 1)
+    picked = raw.mutate(_k=key)
+    picked = picked.join(shared, picked._k == shared._k)
+    d = picked.select(
+        "_row", _n_id=picked._n_id, **{c: parse.clean(picked[c]) for c in schema.BIRTH_FIELD_NAMES}
+    )
+    cols = list(schema.BIRTH_FIELD_NAMES)
+    whole = ibis.window(group_by=[d[k] for k in cols])
+    return d.select(
+        _drow=d._row,
+        _n_id=d._n_id,
+        _n_exact=d._row.count().over(whole),
+        _rn_exact=ibis.row_number().over(
+            ibis.window(group_by=[d[k] for k in cols], order_by=d._row)
+        ),
     )
 
 
