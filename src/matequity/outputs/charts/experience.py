@@ -9,6 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from matequity.outputs.charts import layers as data_layers
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -19,7 +20,7 @@ def wres_likelihoods(indicators: pd.DataFrame, org: str) -> ChartSpec:
     d = indicators[(indicators["org_code"] == org) & indicators["indicator"].isin([2, 3, 4])]
     d = d[d["estimate"].notna()].copy()
     d["label"] = "Indicator " + d["indicator"].astype(str)
-    base = alt.Chart(d).encode(y=alt.Y("label:N", title=None))
+    base = data_layers.marks(y=alt.Y("label:N", title=None))
     x = alt.X(
         "estimate_lower_95:Q", title="Relative likelihood (log scale)", scale=alt.Scale(type="log")
     )
@@ -40,7 +41,7 @@ def wres_likelihoods(indicators: pd.DataFrame, org: str) -> ChartSpec:
         f"line is equal likelihood (1). {shown or 'None can be shown'}."
         + (" Some indicators are withheld (small numbers)." if len(d) < n_all else "")
     )
-    chart = alt.layer(*layers).properties(
+    chart = data_layers.shared(d, *layers).properties(
         width=520, height=40 * max(len(d), 2), title="Relative likelihoods"
     )
     return ChartSpec(f"wres_rl_{org}", "WRES relative likelihoods", text, chart)
@@ -67,8 +68,9 @@ def wres_percentages(indicators: pd.DataFrame, org: str) -> ChartSpec:
     colour = alt.Color(
         "group:N", scale=alt.Scale(domain=["White", "BME"], range=list(palette.CATEGORICAL[:2]))
     )
-    base = alt.Chart(ld).encode(y=alt.Y("indicator:N", title=None), yOffset="group:N")
-    chart = alt.layer(
+    base = data_layers.marks(y=alt.Y("indicator:N", title=None), yOffset="group:N")
+    chart = data_layers.shared(
+        ld,
         base.mark_rule().encode(
             x=alt.X("lower:Q", title="% of respondents"), x2="upper:Q", color=colour
         ),
@@ -100,7 +102,7 @@ def survey_by_group(results: pd.DataFrame, title: str, order: list[str]) -> Char
     measure from :func:`matequity.experience.analysis.family_experience`)."""
     d = results[results["value"].notna()].copy()
     best = d.loc[d["ethnic_group"] == d["best_group"], "value"]
-    base = alt.Chart(d).encode(y=alt.Y("ethnic_group:N", sort=order, title="Ethnic group"))
+    base = data_layers.marks(y=alt.Y("ethnic_group:N", sort=order, title="Ethnic group"))
     layers = [
         base.mark_rule(color=palette.CATEGORICAL[0]).encode(
             x=alt.X("lower_95:Q", title="% of respondents"), x2="upper_95:Q"
@@ -125,5 +127,7 @@ def survey_by_group(results: pd.DataFrame, title: str, order: list[str]) -> Char
         )
         + (" Groups with too few responses are withheld." if len(d) < len(results) else "")
     )
-    chart = alt.layer(*layers).properties(width=520, height=28 * max(len(d), 2), title=title)
+    chart = data_layers.shared(d, *layers).properties(
+        width=520, height=28 * max(len(d), 2), title=title
+    )
     return ChartSpec(f"survey_{title}", title, text, chart)

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from matequity.outputs.charts import annotations as notes
+from matequity.outputs.charts import layers as data_layers
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -27,7 +28,7 @@ def cusum_chart(
     d = chart[(chart["site_code"] == site) & chart["level"].notna()].copy()
     d["date"] = pd.PeriodIndex(d["month"], freq="M").start_time
     d["signal"] = d["level"].astype(int).map({0: "none", 1: "level 1 (amber)", 2: "level 2 (red)"})
-    base = alt.Chart(d).encode(x=alt.X("date:T", title="Month of birth"))
+    base = data_layers.marks(x=alt.X("date:T", title="Month of birth"))
     line = base.mark_line(color="#4d4d4d").encode(
         y=alt.Y("cusum:Q", title="CUSUM statistic (events)")
     )
@@ -71,7 +72,7 @@ def cusum_chart(
         f"thresholds for each year; {n1} amber and {n2} red signal months; dashed vertical "
         "lines mark resets after a red signal." + notes.describe(marks)
     )
-    c = alt.layer(*layers).properties(width=640, height=220, title=f"MOSS: {site}")
+    c = data_layers.shared(d, *layers).properties(width=640, height=220, title=f"MOSS: {site}")
     return ChartSpec(f"moss_{site}", f"MOSS CUSUM: {site}", text, c)
 
 

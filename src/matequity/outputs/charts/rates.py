@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from matequity.outputs.charts import layers as data_layers
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -25,7 +26,7 @@ def rates_by_group(
         by, by.replace("_", " ").capitalize()
     )
     y = alt.Y(f"{by}:N", sort=order, title=label)
-    base = alt.Chart(d).encode(y=y)
+    base = data_layers.marks(y=y)
     layers = [
         base.mark_rule(color=palette.CATEGORICAL[0]).encode(
             x=alt.X("lower_95:Q", title=unit), x2="upper_95:Q"
@@ -56,5 +57,7 @@ def rates_by_group(
         )
         + (" Groups with fewer than 8 events are withheld." if len(d) < len(rates) else "")
     )
-    chart = alt.layer(*layers).properties(width=560, height=28 * max(len(d), 2), title=title)
+    chart = data_layers.shared(d, *layers).properties(
+        width=560, height=28 * max(len(d), 2), title=title
+    )
     return ChartSpec(f"rates_{title}", title, text, chart)

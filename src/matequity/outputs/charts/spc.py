@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from matequity.outputs.charts import annotations as notes
+from matequity.outputs.charts import layers as data_layers
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -48,8 +49,7 @@ def icons(variation: str, assurance: str | None) -> alt.Chart:
         rows.append(("Assurance", *ASSURANCE_ICONS[assurance]))
     d = pd.DataFrame(rows, columns=["kind", "colour", "glyph", "words"])
     d["i"] = range(len(d))
-    # the data is given to the layer, not to each mark (see spc_chart)
-    base = alt.Chart().encode(
+    base = data_layers.marks(
         x=alt.X("i:O", axis=None), tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("words:N")]
     )
     disc = base.mark_circle(size=1100, opacity=1).encode(
@@ -59,7 +59,7 @@ def icons(variation: str, assurance: str | None) -> alt.Chart:
         y=alt.value(25), text="glyph:N"
     )
     label = base.mark_text(fontSize=10, baseline="top").encode(y=alt.value(48), text="kind:N")
-    return alt.layer(disc, glyph, label, data=d).properties(
+    return data_layers.shared(d, disc, glyph, label).properties(
         width=45 * len(d), height=70, view=alt.ViewConfig(stroke=None)
     )
 
@@ -76,10 +76,7 @@ def spc_chart(
     d["date"] = pd.to_datetime(d["date"])
     centre = "centre" if "centre" in d.columns else "mean"
     group = {"detail": "rebase_group:N"} if "rebase_group" in d.columns else {}
-    # the points are the layer's data, which its marks share: Altair hashes the
-    # text of a frame given to every mark alike (a pandas repr each time,
-    # a tenth of a second a chart), to give it to the layer instead
-    base = alt.Chart().encode(x=alt.X("date:T", title=x_title))
+    base = data_layers.marks(x=alt.X("date:T", title=x_title))
     types = list(palette.SPC)[:5]
     layers = [
         base.mark_line(color="#7f7f7f").encode(y=alt.Y("value:Q", title=y_title)),
@@ -118,7 +115,7 @@ def spc_chart(
         + "."
         + notes.describe(marks)
     )
-    main = alt.layer(*layers, data=d).properties(width=600, height=200)
+    main = data_layers.shared(d, *layers).properties(width=600, height=200)
     chart = alt.hconcat(main, icons(v, a)) if len(d) else main
     return ChartSpec(
         "spc_" + title.lower().replace(" ", "_"), title, text, chart.properties(title=title)

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from matequity.outputs.charts import annotations as notes
+from matequity.outputs.charts import layers as data_layers
 from matequity.outputs.charts import palette
 from matequity.outputs.charts.spec import ChartSpec
 
@@ -95,10 +96,10 @@ def gradient_chart(
         axis=alt.Axis(labelAngle=-35, labelLimit=140),
     )
     layers = [
-        alt.Chart(d)
+        data_layers.marks()
         .mark_rule(color=palette.CATEGORICAL[0])
         .encode(x=x, y=alt.Y("lower_95:Q", title=unit), y2="upper_95:Q"),
-        alt.Chart(d)
+        data_layers.marks()
         .mark_point(filled=True, size=70, color=palette.CATEGORICAL[0])
         .encode(x=x, y="value:Q", tooltip=["imd_decile:N", alt.Tooltip("value:Q", format=".2f")]),
         alt.Chart(fitted).mark_line(color=palette.CATEGORICAL[3]).encode(x=x, y="fit:Q"),
@@ -112,5 +113,5 @@ def gradient_chart(
         f"gradient_{title}",
         title,
         text,
-        alt.layer(*layers).properties(width=560, height=240, title=title),
+        data_layers.shared(d, *layers).properties(width=560, height=240, title=title),
     )
