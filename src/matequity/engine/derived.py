@@ -27,7 +27,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 import pandas as pd
 
-from matequity.engine import derive
+from matequity.engine import derive, tables
 
 #: the columns of a record that the derived table does not need (identifiers
 #: of people and rows: costly to store twice, never grouped by); ``baby_id``
@@ -108,15 +108,10 @@ def is_current(engine) -> bool:
     return row["definitions"] == definitions_hash() and row["loads"] == loads_signature(engine)
 
 
-#: text columns of a derived table with one value per person or delivery; every
-#: other text column (labels, organisation codes and names) has few values
-_IDENTIFIERS = frozenset({"baby_id", "delivery_id", "mother_id", "lsoa_code"})
-
-
 def few_valued(t: ir.Table) -> list[str]:
     """The text columns of ``t`` with few distinct values (all but identifiers),
     which an engine may store dictionary-encoded."""
-    return [c for c, typ in t.schema().items() if typ.is_string() and c not in _IDENTIFIERS]
+    return [c for c, typ in t.schema().items() if typ.is_string() and c not in tables.IDENTIFIERS]
 
 
 def build(writer) -> None:

@@ -132,8 +132,27 @@ class DuckDBWriter(_DuckDBReading):
         self._raw: duckdb.DuckDBPyConnection = con.con
         for name, s in tables.SCHEMAS.items():
             if not self.has_table(name):
-                con.create_table(name, schema=s)
+                self._create(name, s)
         self._upgrade()
+
+    def _create(self, name: str, s) -> None:
+        """Create table ``name`` with schema ``s``; its identifiers
+        (:data:`tables.IDENTIFIERS`) stored with FSST.
+
+        DuckDB analyses every segment of a column with each compression it has
+        and keeps the smallest (https://duckdb.org/2022/10/28/lightweight-compression.html).
+        An identifier has one value per row: dictionary compression never wins
+        on it, and trying it costs much of the write. FSST alone (a column's
+        ``USING COMPRESSION``) writes 6M records in about 4.3 s rather than
+        5.3 s, into about the same space (5% more). Only identifiers and type
+        names are written into SQL."""
+        q = files.quote_ident
+        cols = ", ".join(
+            f"{q(c)} {_duck_type(t)}"
+            + (" USING COMPRESSION fsst" if c in tables.IDENTIFIERS and t.is_string() else "")
+            for c, t in s.items()
+        )
+        self._raw.execute(f"CREATE TABLE {q(name)} ({cols})")
 
     def _upgrade(self) -> None:
         """Add columns a store written by an earlier matequity lacks (blank)."""
@@ -219,7 +238,14 @@ class DuckDBWriter(_DuckDBReading):
             f"CAST({q(c)} AS {q(prefix + c)}) AS {q(c)}" if c in few_values else q(c)
             for c in self._con.table(source).columns
         )
-        self._raw.execute(f"CREATE TABLE {q(name)} AS SELECT {select} FROM {q(source)}")
+        # the table's only text columns are now its identifiers (and columns with
+        # no value): dictionary compression never wins on them, and DuckDB
+        # trying it costs a quarter of the write (see _create)
+        self._raw.execute("SET disabled_compression_methods = 'dictionary'")
+        try:
+            self._raw.execute(f"CREATE TABLE {q(name)} AS SELECT {select} FROM {q(source)}")
+        finally:
+            self._raw.execute("RESET disabled_compression_methods")
         # a column keeps its ENUM's values itself: the named types are not needed
         for c in few_values:
             self._raw.execute(f"DROP TYPE {q(prefix + c)}")

@@ -47,6 +47,10 @@ TYPED_COLUMNS: dict[str, str] = {
     "severe_maternal_morbidity": "boolean",
 }
 
+#: text columns with one value per person or delivery (identifiers of people,
+#: deliveries and areas); every other text column has few values
+IDENTIFIERS = frozenset({"baby_id", "delivery_id", "mother_id", "lsoa_code"})
+
 RECORDS = ("babies",)
 REFERENCE = ("organisations", "imd_lookup")
 AUDIT = ("quarantine", "loads", "reconciliation")
