@@ -1,11 +1,13 @@
 """The DuckDB store writes a derived table's text columns with few values as ENUM
-types (labels, organisation codes and names) and its identifiers as text: they
-read back as the same text, in the same order, on a store built from scratch, from
-hostile organisation names, from a load with no accepted baby, and after a
-rebuild; no named type is left behind."""
+types (labels, organisation codes and names) and its identifiers as text, never
+dictionary-compressed (nor are the records' identifiers): they read back as the
+same text, in the same order, on a store built from scratch, from hostile
+organisation names, from a load with no accepted baby, and after a rebuild; no
+named type is left behind."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -162,3 +164,54 @@ def test_a_column_with_no_value_stays_text(tmp_path, orgs_csv):
         got = eng.execute(eng.table("babies_derived"))
     assert got["ethnic_category"].isna().all()
     assert set(got["ethnic_group"]) == {"Missing"}
+
+
+def _text_compressions(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, set[str]]:
+    rows = con.execute(
+        "SELECT column_name, compression FROM pragma_storage_info($t) "
+        "WHERE segment_type = 'VARCHAR'",
+        {"t": table},
+    ).fetchall()
+    out: dict[str, set[str]] = {}
+    for col, comp in rows:
+        out.setdefault(col, set()).add(comp)
+    return out
+
+
+def test_identifiers_are_stored_without_dictionary_compression(synthetic_store, tmp_path):
+    """The records' identifiers are declared FSST, the derived tables' text
+    (identifiers only) is written with dictionary compression off, and the
+    setting is back to DuckDB's default once the write is done; the
+    few-valued text of the records may still be dictionary-compressed."""
+    store = tmp_path / "store.duckdb"
+    shutil.copy(synthetic_store, store)
+    with engines.writer("duckdb", store) as w:
+        # a rebuild inside this connection: the setting must not outlive it
+        derived.build(w)
+        con = w.duckdb()
+        assert con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[
+            0
+        ] in ("", None)
+        # text a dictionary would compress best (two values, repeated) is not
+        # dictionary-compressed in a derived table
+        w.replace("repeated_derived", pd.DataFrame({"baby_id": ["B0001", "B0002"] * 50_000}))
+        assert "Dictionary" not in _text_compressions(con, "repeated_derived")["baby_id"]
+        # ... as it is elsewhere, once the derived table is written
+        con.execute("CREATE TABLE repeated AS SELECT * FROM repeated_derived")
+        con.execute("CHECKPOINT")
+        assert "Dictionary" in _text_compressions(con, "repeated")["baby_id"]
+        # records whose identifiers repeat two values, where a dictionary would win
+        w.insert(
+            "babies", pd.DataFrame({c: ["X0001", "X0002"] * 50_000 for c in tables.IDENTIFIERS})
+        )
+        con.execute("CHECKPOINT")
+        records = _text_compressions(con, "babies")
+        for col in tables.IDENTIFIERS:
+            assert records[col] == {"FSST"}, col
+        for name, ids in (
+            ("babies_derived", {"baby_id", "delivery_id"}),
+            ("deliveries_derived", {"delivery_id"}),
+        ):
+            text = _text_compressions(con, name)
+            assert ids <= set(text), name
+            assert all("Dictionary" not in c for c in text.values()), (name, text)

@@ -240,10 +240,13 @@ class DuckDBWriter(_DuckDBReading):
         )
         # the table's only text columns are now its identifiers (and columns with
         # no value): dictionary compression never wins on them, and DuckDB
-        # trying it costs a quarter of the write (see _create)
+        # trying it costs a quarter of the write (see _create). A large table is
+        # compressed as it is written, a small one at a checkpoint: both while
+        # the setting holds
         self._raw.execute("SET disabled_compression_methods = 'dictionary'")
         try:
             self._raw.execute(f"CREATE TABLE {q(name)} AS SELECT {select} FROM {q(source)}")
+            self._raw.execute("CHECKPOINT")
         finally:
             self._raw.execute("RESET disabled_compression_methods")
         # a column keeps its ENUM's values itself: the named types are not needed

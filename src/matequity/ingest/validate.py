@@ -140,10 +140,8 @@ def repeated_rows(raw: ir.Table) -> ir.Table:
     shared = ids.group_by("_k").aggregate(_n_id=ids.count()).filter(lambda t: t._n_id > 1)
     picked = raw.mutate(_k=key)
     picked = picked.join(shared, picked._k == shared._k)
-    d = picked.select(
-        "_row", _n_id=picked._n_id, **{c: parse.clean(picked[c]) for c in schema.BIRTH_FIELD_NAMES}
-    )
     cols = list(schema.BIRTH_FIELD_NAMES)
+    d = picked.select("_row", _n_id=picked._n_id, **{c: parse.clean(picked[c]) for c in cols})
     whole = ibis.window(group_by=[d[k] for k in cols])
     return d.select(
         _drow=d._row,
