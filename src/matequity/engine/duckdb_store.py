@@ -261,21 +261,27 @@ class DuckDBWriter(_DuckDBReading):
             self._con.drop_view(name, force=True)
 
 
+#: the DuckDB type of each portable type a store's tables declare (tables.SCHEMAS)
+_DUCK_TYPES = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+}
+
+
 def _duck_type(t) -> str:
+    """The DuckDB type name of a schema's type; a type the schemas do not use
+    is an error rather than a guess (only these names are written into SQL)."""
     import ibis.expr.datatypes as dt
 
     t = dt.dtype(t)
-    if t.is_string():
-        return "VARCHAR"
-    if t.is_date():
-        return "DATE"
-    if t.is_timestamp():
-        return "TIMESTAMP"
-    if t.is_boolean():
-        return "BOOLEAN"
-    if t.is_int64():
-        return "BIGINT"
-    return "INTEGER"
+    name = "timestamp" if t.is_timestamp() else str(t.copy(nullable=True))
+    if name not in _DUCK_TYPES:
+        raise TypeError(f"no DuckDB column type for {t}")
+    return _DUCK_TYPES[name]
 
 
 def _conform(obj: ir.Table | pd.DataFrame, target: ir.Table) -> ir.Table:
