@@ -7,12 +7,15 @@ straight in: every statistic in matequity starts from one.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from matequity.errors import InputFileError
+
+if TYPE_CHECKING:  # imported where a frame is read or written (write_rows needs neither)
+    import pandas as pd
 
 NUMERIC = ("numerator", "denominator")
 
@@ -22,6 +25,8 @@ def read_counts(
 ) -> pd.DataFrame:
     """Read and check a table; one-line errors name the file, row or column.
     ``required`` columns must be numbers (counts >= 0 unless ``counts`` is False)."""
+    import pandas as pd
+
     p = Path(path)
     if not p.exists():
         raise InputFileError(str(p), "no such file")
@@ -66,6 +71,8 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """Text cells (and column names) beginning with =, +, -, @, Tab or CR get a leading
     apostrophe, so that a spreadsheet opening the file never runs them as
     formulas (CSV injection; OWASP "CSV Injection")."""
+    import pandas as pd
+
     out = df.copy()
     out.columns = _neutralised(pd.Series([str(c) for c in out.columns], dtype=object)).tolist()
     for c in out.columns:
@@ -78,6 +85,7 @@ def _neutralised(s: pd.Series) -> pd.Series:
     """A leading apostrophe on every text cell that begins with one of
     :data:`FORMULA_STARTS`, tested on the whole column at once (a cell at a
     time costs seconds for a table of a million cells)."""
+
     try:
         risky = s.str.startswith(FORMULA_STARTS)  # missing where a cell is not text
     except AttributeError:  # a column with no text at all
@@ -97,6 +105,8 @@ WHOLE_COLUMNS = ("numerator", "denominator", "observed", "events", "births")
 def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
     """Count columns held as floats (a withheld count is NaN) written as whole
     numbers with blanks: 185, not 185.0."""
+    import pandas as pd
+
     out = df
     for c in WHOLE_COLUMNS:
         if c in df.columns and pd.api.types.is_float_dtype(df[c]):
@@ -112,6 +122,7 @@ def write_counts(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as CSV, or as an Excel workbook when ``path`` ends .xlsx;
     either way formula-like text is neutralised and whole counts are written
     as whole numbers."""
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     df = whole_counts(df)
@@ -133,6 +144,9 @@ def repeated_floats_as_text(df: pd.DataFrame) -> pd.DataFrame:
     same ``astype(str)``, so the file is the same; missing values stay
     missing. Values are told apart by their bits (0.0 and -0.0 are written
     differently). Other columns are left to pandas."""
+    import numpy as np
+    import pandas as pd
+
     out = df
     for i, (c, dtype) in enumerate(df.dtypes.items()):
         if dtype != np.float64:
@@ -146,3 +160,30 @@ def repeated_floats_as_text(df: pd.DataFrame) -> pd.DataFrame:
         out = out if out is not df else df.copy()
         out.isetitem(i, pd.Series(text, index=df.index, name=c, dtype=object))
     return out
+
+
+def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], path: str | Path) -> Path:
+    """:func:`write_counts` for a table of plain Python rows (whole numbers as
+    ``int``, missing values as None): the same bytes for CSV (pandas writes
+    through the same :mod:`csv` dialect), written without pandas; .xlsx
+    through :func:`write_counts`."""
+    p = Path(path)
+    if p.suffix.lower() == ".xlsx":
+        import pandas as pd
+
+        return write_counts(pd.DataFrame(list(rows), columns=list(columns)), p)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow([_neutral(str(c)) for c in columns])
+        out.writerows(
+            [_neutral(v) if v.__class__ is str and v.startswith(FORMULA_STARTS) else v for v in r]
+            for r in rows
+        )
+    return p
+
+
+def _neutral(text: str) -> str:
+    """Text as :func:`neutralise` leaves it: with a leading apostrophe where it
+    begins with one of :data:`FORMULA_STARTS`."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

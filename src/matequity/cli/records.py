@@ -151,10 +151,10 @@ def counts(
 ) -> None:
     """Write a tidy count table: breakdowns, then measure, numerator, denominator."""
     from matequity.pipeline.counts import counts_from_store
-    from matequity.tablefiles import write_counts
+    from matequity.tablefiles import write_rows
 
     guard_output(output, [store])
-    df = counts_from_store(
+    table = counts_from_store(
         engine.value,
         store,
         measures=measure,
@@ -165,8 +165,8 @@ def counts(
         totals=totals,
         org_codes=org or None,
     )
-    write_counts(df, output)
-    console.print(f"{len(df):,} rows -> {output}")
+    write_rows(table.columns, table.rows, output)
+    console.print(f"{len(table.rows):,} rows -> {output}")
 
 
 @app.command("import-msds")

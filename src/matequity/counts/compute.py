@@ -8,23 +8,24 @@ totals. The sums run in the engine; only the small table comes back.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-
-import ibis
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from matequity import vocabulary as vocab
+from matequity.counts import tidy
+from matequity.counts.tidy import COUNT_COLUMNS, CountRows, category_order
 from matequity.engine.base import Engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import MEASURES
 from matequity.measures.definition import Measure
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: breakdown name -> derived column
 BREAKDOWN_COLUMNS: dict[str, str] = {b.name: b.column for b in vocab.BREAKDOWNS}
 PERIODS = vocab.PERIODS
 ALL = vocab.ALL
-COUNT_COLUMNS = ("measure", "numerator", "denominator")
 #: the period of birth a period label is made from
 _PERIOD_KEYS: dict[str, tuple[str, ...]] = {
     "year": ("year",),
@@ -33,9 +34,16 @@ _PERIOD_KEYS: dict[str, tuple[str, ...]] = {
     "all": (),
 }
 
-
-def category_order(breakdown: str) -> list[str]:
-    return list(vocab.breakdown(breakdown).order)
+__all__ = [
+    "ALL",
+    "BREAKDOWN_COLUMNS",
+    "COUNT_COLUMNS",
+    "add_totals",
+    "category_order",
+    "count_rows",
+    "count_table",
+    "period_labels",
+]
 
 
 def _check(by: Sequence[str], level: str, period: str, grouping: str) -> None:
@@ -56,15 +64,86 @@ def _column(breakdown: str, grouping: str) -> str:
 
 
 def period_labels(df: pd.DataFrame, period: str) -> pd.Series:
-    """'2024', '2024 Q1', '2024-01' or 'all', from the period-of-birth keys."""
-    if period == "all":
+    """:func:`tidy.period_label` of each row of a frame with the period-of-birth
+    columns (``year``, and ``quarter`` or ``month``), made once per distinct period."""
+    import pandas as pd
+
+    keys = _PERIOD_KEYS[period]
+    if not keys:
         return pd.Series("all", index=df.index)
-    y = df["year"].astype("int64").astype(str)
-    if period == "year":
-        return y
-    if period == "quarter":
-        return y + " Q" + df["quarter"].astype("int64").astype(str)
-    return y + "-" + df["month"].astype("int64").astype(str).str.zfill(2)
+    year = df["year"].astype("int64")
+    part = df[keys[1]].astype("int64") if len(keys) > 1 else 0
+    code = year * 100 + part
+    labels = {
+        int(c): tidy.period_label(period, int(c) // 100, int(c) % 100, int(c) % 100)
+        for c in code.unique()
+    }
+    return code.map(labels).astype(object)
+
+
+def count_rows(
+    engine: Engine,
+    measures: Sequence[Measure] = MEASURES,
+    by: Sequence[str] = (),
+    level: str = "england",
+    period: str = "year",
+    grouping: str = "msds",
+    totals: bool = False,
+    org_codes: Sequence[str] | None = None,
+) -> CountRows:
+    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``:
+    one GROUP BY per unit (babies, deliveries) over the derived store
+    (:meth:`Engine.sums`), laid out by :mod:`matequity.counts.tidy`.
+    ``org_codes`` keeps only those organisations of the level (filtered in the
+    engine, before the aggregation)."""
+    by = list(dict.fromkeys(by))
+    _check(by, level, period, grouping)
+    lv = vocab.level(level)
+    code_col, name_col = lv.code_column, lv.name_column
+    if org_codes is not None and not code_col:
+        raise UserError(f"org_codes needs an organisation level, not '{level}'")
+    period_keys = _PERIOD_KEYS[period]
+    group = [
+        *period_keys,
+        *(c for c in (code_col, name_col) if c),
+        *(_column(b, grouping) for b in by),
+    ]
+    n_period = len(period_keys)
+    rows: list[tidy.Row] = []
+    for unit in ("babies", "deliveries"):
+        ms = [m for m in measures if m.unit == unit]
+        if not ms:
+            continue
+        flags = list(
+            {f.name: f for m in ms for f in (m.numerator_flag, m.denominator_flag)}.values()
+        )
+        within = (code_col, list(org_codes)) if org_codes is not None else None
+        sums = engine.sums(f"{unit}_derived", group, flags, within=within)
+        at = {f.name: len(group) + i for i, f in enumerate(flags)}
+        lead = []
+        for g in sums:
+            keys = dict(zip(period_keys, g, strict=False))
+            label = tidy.period_label(
+                period, keys.get("year"), keys.get("quarter"), keys.get("month")
+            )
+            i = n_period
+            code = g[i] if code_col else vocab.ENGLAND_CODE
+            i += bool(code_col)
+            name = g[i] if name_col else vocab.ENGLAND_NAME
+            i += bool(name_col)
+            org = (
+                vocab.NOT_KNOWN_ORG if code is None else str(code),
+                vocab.NOT_KNOWN_ORG if name is None else str(name),
+            )
+            lead.append(((label, level, *org, *g[i : i + len(by)]), g))
+        for m in ms:
+            num, den = at[m.numerator_flag.name], at[m.denominator_flag.name]
+            rows.extend((*head, m.name, int(g[num] or 0), int(g[den] or 0)) for head, g in lead)
+    cols = tidy.columns(by)
+    rows = tidy.complete(cols, rows, by)
+    if totals and by:
+        rows = tidy.with_totals(cols, rows, by)
+    return CountRows(columns=cols, rows=tidy.ordered(cols, rows, by, [m.name for m in measures]))
 
 
 def count_table(
@@ -77,98 +156,37 @@ def count_table(
     totals: bool = False,
     org_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Numerators and denominators of ``measures`` by ``by`` at ``level``/``period``:
-    one GROUP BY per unit (babies, deliveries) over the derived store.
-    ``org_codes`` keeps only those organisations of the level (filtered in the
-    engine, before the aggregation)."""
-    by = list(dict.fromkeys(by))
-    _check(by, level, period, grouping)
-    lv = vocab.level(level)
-    code_col, name_col = lv.code_column, lv.name_column
-    if org_codes is not None and not code_col:
-        raise UserError(f"org_codes needs an organisation level, not '{level}'")
-    frames = []
-    for unit in ("babies", "deliveries"):
-        ms = [m for m in measures if m.unit == unit]
-        if not ms:
-            continue
-        t = engine.table(f"{unit}_derived")
-        if org_codes is not None:
-            t = t.filter(t[code_col].isin(list(org_codes)))
-        keys = {
-            **{k: t[k] for k in _PERIOD_KEYS[period]},
-            "org_code": t[code_col] if code_col else ibis.literal(vocab.ENGLAND_CODE),
-            "org_name": t[name_col] if name_col else ibis.literal(vocab.ENGLAND_NAME),
-            **{b: t[_column(b, grouping)] for b in by},
-        }
-        flags = {f.name: f for m in ms for f in (m.numerator_flag, m.denominator_flag)}
-        agg = t.group_by(**keys).aggregate(**{n: f.value(t).sum() for n, f in flags.items()})
-        wide = engine.execute(agg)
-        labels = period_labels(wide, period)
-        for m in ms:
-            part = wide[["org_code", "org_name", *by]].copy()
-            part.insert(0, "period", labels)
-            part["measure"] = m.name
-            part["numerator"] = wide[m.numerator_flag.name].fillna(0).astype("int64")
-            part["denominator"] = wide[m.denominator_flag.name].fillna(0).astype("int64")
-            frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    out.insert(1, "org_level", level)
-    out["org_code"] = out["org_code"].fillna(vocab.NOT_KNOWN_ORG).astype(str)
-    out["org_name"] = out["org_name"].fillna(vocab.NOT_KNOWN_ORG).astype(str)
-    out["period"] = out["period"].astype(str)
-    out = complete_categories(out, by)
-    if totals and by:
-        out = add_totals(out, by)
-    return sort_counts(out, by, [m.name for m in measures])
+    """:func:`count_rows` as a pandas frame (counts as int64)."""
+    table = count_rows(
+        engine,
+        measures,
+        by=by,
+        level=level,
+        period=period,
+        grouping=grouping,
+        totals=totals,
+        org_codes=org_codes,
+    )
+    return frame(table)
 
 
-def complete_categories(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Give every (period, organisation, measure) a row for every category of each
-    breakdown, with zero counts where nobody fell in it, so that a group with no
-    events reads 0 rather than vanishing."""
-    if not by or counts.empty:
-        return counts
-    keys = ["period", "org_level", "org_code", "org_name", "measure"]
-    base = counts[keys].drop_duplicates()
-    grid = base
-    for b in by:
-        cats = list(dict.fromkeys([*category_order(b), *counts[b].dropna().unique()]))
-        grid = grid.merge(pd.DataFrame({b: cats}), how="cross")
-    out = grid.merge(counts, on=[*keys, *by], how="left")
-    out[["numerator", "denominator"]] = out[["numerator", "denominator"]].fillna(0).astype("int64")
-    return out[counts.columns]
+def frame(table: CountRows) -> pd.DataFrame:
+    """A :class:`CountRows` as a pandas frame: text as objects, counts as int64."""
+    import pandas as pd
+
+    df = pd.DataFrame(table.rows, columns=list(table.columns), dtype=object)
+    for c in ("numerator", "denominator"):
+        if c in df.columns:
+            df[c] = df[c].astype("int64")
+    return df
 
 
 def add_totals(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Append margins: for every non-empty subset of ``by``, rows with that
-    subset set to 'All' (sums of counts, so they reconcile by construction)."""
-    keys = ["period", "org_level", "org_code", "org_name", "measure"]
-    parts = [counts]
-    for r in range(1, len(by) + 1):
-        for subset in itertools.combinations(by, r):
-            rest = [b for b in by if b not in subset]
-            g = (
-                counts.groupby(keys + rest, dropna=False, sort=False)[["numerator", "denominator"]]
-                .sum()
-                .reset_index()
-            )
-            for s in subset:
-                g[s] = ALL
-            parts.append(g[counts.columns])
-    return pd.concat(parts, ignore_index=True)
+    """A count table frame with its margins (:func:`tidy.with_totals`), in its
+    own column order."""
+    from matequity.engine.base import plain
 
-
-def sort_counts(
-    counts: pd.DataFrame, by: Sequence[str], measure_order: Sequence[str]
-) -> pd.DataFrame:
-    df = counts.copy()
-    sort_keys = ["_m", "period", "org_code"]
-    df["_m"] = df["measure"].map({m: i for i, m in enumerate(measure_order)}).fillna(999)
-    for b in by:
-        order = {v: i for i, v in enumerate([*category_order(b), ALL])}
-        df[f"_o_{b}"] = df[b].map(order).fillna(998)
-        sort_keys.append(f"_o_{b}")
-    df = df.sort_values(sort_keys, kind="stable").drop(columns=[c for c in df if c.startswith("_")])
-    cols = ["period", "org_level", "org_code", "org_name", *by, *COUNT_COLUMNS]
-    return df[cols].reset_index(drop=True)
+    cols = tidy.columns(by)
+    rows = [tuple(plain(v) for v in r) for r in counts[list(cols)].itertuples(index=False)]
+    out = frame(CountRows(columns=cols, rows=tidy.with_totals(cols, rows, by)))
+    return out[list(counts.columns)]

@@ -14,13 +14,20 @@ import fcntl
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-import ibis.expr.schema as sch
-import ibis.expr.types as ir
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matequity.errors import UserError
+
+if TYPE_CHECKING:  # Ibis and pandas are imported where a query needs them
+    import ibis.expr.schema as sch
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from matequity.measures.flags import Flag
+
+#: one row of :meth:`Engine.sums`: the group's values, then each flag's sum
+#: (None where no row of the group has a value)
+Row = tuple[Any, ...]
 
 
 class Engine(Protocol):
@@ -34,6 +41,25 @@ class Engine(Protocol):
     def has_table(self, name: str) -> bool: ...
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame: ...
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """Every row of the small table ``name`` (loads, stamps) as plain Python values."""
+        ...
+
+    def sums(
+        self,
+        name: str,
+        by: Sequence[str],
+        flags: Sequence[Flag],
+        *,
+        within: tuple[str, Sequence[str]] | None = None,
+    ) -> list[Row]:
+        """One GROUP BY over table ``name``: a row per group of the ``by``
+        columns (one row for the whole table when ``by`` is empty, none when it
+        has no rows) with the sum of each 0/1 flag; ``within`` = (column,
+        values) keeps only rows whose column holds one of the values, before
+        the sums. Plain Python values, in the order ``by`` then ``flags``."""
+        ...
 
     def version(self) -> str: ...
 
@@ -76,16 +102,48 @@ class IbisStore:
         return name in self._con.list_tables()
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
+        import ibis.expr.types as ir
+        import pandas as pd
+
         out = self._con.execute(expr)
         if isinstance(out, pd.DataFrame) and isinstance(expr, ir.Table):
             return uniform_types(out, expr.schema())
         return out
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        df = self.execute(self.table(name))
+        cols = list(df.columns)
+        return [dict(zip(cols, map(plain, r), strict=True)) for r in df.itertuples(index=False)]
+
+    def sums(
+        self,
+        name: str,
+        by: Sequence[str],
+        flags: Sequence[Flag],
+        *,
+        within: tuple[str, Sequence[str]] | None = None,
+    ) -> list[Row]:
+        """As :meth:`Engine.sums`, as one Ibis expression (any backend)."""
+        t = self.table(name)
+        if within is not None:
+            t = t.filter(t[within[0]].isin(list(within[1])))
+        total = {f"_sum{i}": f.value(t).sum() for i, f in enumerate(flags)}
+        keys = [f"_by{i}" for i in range(len(by))]
+        if by:
+            agg = t.group_by(**{k: t[c] for k, c in zip(keys, by, strict=True)}).aggregate(**total)
+        else:  # a whole-table aggregate has a row even for no rows; a GROUP BY has none
+            agg = t.aggregate(**total, _rows=t.count())
+            agg = agg.filter(agg._rows > 0).drop("_rows")
+        df = self.execute(agg)
+        return [tuple(plain(v) for v in r) for r in df[[*keys, *total]].itertuples(index=False)]
 
     def version(self) -> str:
         """The content version: how many loads, the last, and the derived stamp
         (the definitions the derived tables were built with). It changes on
         every ingest and whenever the derived tables are rebuilt with other
         definitions, so caches keyed by it are never stale."""
+        import pandas as pd
+
         if not self.has_table("loads"):
             return "empty"
         t = self.table("loads")
@@ -109,6 +167,21 @@ class IbisStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def plain(value: Any) -> Any:
+    """A value from a frame as plain Python: NumPy scalars as ``int``/``float``/
+    ``bool``, a missing value (None, NaN, NA, NaT) as None."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    try:
+        if value != value:  # NaN
+            return None
+    except (TypeError, ValueError):  # pandas NA compares to nothing
+        return None
+    return value
 
 
 def uniform_types(df: pd.DataFrame, schema: sch.Schema) -> pd.DataFrame:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import ibis.expr.types as ir
-import pandas as pd
+from matequity.engine import tables
 
-from matequity.engine import derive, tables
+if TYPE_CHECKING:  # the derivations need Ibis; checking the stamp needs neither
+    import ibis.expr.types as ir
 
 #: the columns of a record that the derived table does not need (identifiers
 #: of people and rows: costly to store twice, never grouped by); ``baby_id``
@@ -35,13 +37,20 @@ from matequity.engine import derive, tables
 _LEFT_OUT = ("mother_id", "lsoa_code", "load_id", "source_row")
 
 
-def _definition_sources() -> list[Path]:
-    from matequity.measures import flags
-    from matequity.model import age, definitions, deprivation
-    from matequity.model import ethnicity as eth
+#: the modules whose source defines the derived tables (besides this one)
+_DEFINING = (
+    "matequity.engine.derive",
+    "matequity.measures.flags",
+    "matequity.model.age",
+    "matequity.model.definitions",
+    "matequity.model.deprivation",
+    "matequity.model.ethnicity",
+)
 
-    mods = (derive, flags, age, definitions, deprivation, eth)
-    return [Path(__file__), *(Path(m.__file__) for m in mods)]
+
+def _definition_sources() -> list[Path]:
+    """This module's file and the defining modules' (found, not imported)."""
+    return [Path(__file__), *(Path(importlib.util.find_spec(m).origin) for m in _DEFINING)]
 
 
 def definitions_hash() -> str:
@@ -55,6 +64,8 @@ def definitions_hash() -> str:
 
 def _babies_with_ons(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:
     """:func:`derive.babies_derived` (MSDS groups) with each baby's ONS group beside."""
+    from matequity.engine import derive
+
     b = derive.babies_derived(records, organisations, imd_lookup, grouping="msds")
     return b.mutate(ethnic_group_ons=derive.ethnic_group(b.ethnic_category, "ons"))
 
@@ -81,6 +92,8 @@ def deliveries(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table)
 def deliveries_from(babies_derived: ir.Table) -> ir.Table:
     """The ``deliveries_derived`` table from the ``babies_derived`` table (or its
     expression): a delivery's ONS group is its first baby's, as its MSDS group is."""
+    from matequity.engine import derive
+
     d = derive.deliveries_derived(babies_derived, carry=("ethnic_group_ons",))
     return d.mutate(**_periods(d.birth_date))
 
@@ -91,20 +104,18 @@ RECORD_KINDS = ("births", "organisations", "imd_lookup")
 
 def loads_signature(engine) -> str:
     """Which loads the records come from (their ids, in order)."""
-    t = engine.table("loads")
-    t = t.filter(t.kind.isin(list(RECORD_KINDS)))
-    ids = engine.execute(t.select("load_id").order_by("load_id"))["load_id"]
-    return ",".join(str(int(i)) for i in ids)
+    ids = sorted(int(r["load_id"]) for r in engine.rows("loads") if r["kind"] in RECORD_KINDS)
+    return ",".join(map(str, ids))
 
 
 def is_current(engine) -> bool:
     """The derived tables exist and were built from these loads with these definitions."""
     if not engine.has_table("derived_meta"):
         return False
-    meta = engine.execute(engine.table("derived_meta"))
+    meta = engine.rows("derived_meta")
     if len(meta) != 1:
         return False
-    row = meta.iloc[0]
+    row = meta[0]
     return row["definitions"] == definitions_hash() and row["loads"] == loads_signature(engine)
 
 
@@ -116,6 +127,8 @@ def few_valued(t: ir.Table) -> list[str]:
 
 def build(writer) -> None:
     """(Re)write both derived tables and their stamp, inside ``writer``'s write."""
+    import pandas as pd
+
     rec, orgs, imd = (writer.table(t) for t in ("babies", "organisations", "imd_lookup"))
     b = babies(rec, orgs, imd)
     writer.replace("babies_derived", b, few_values=few_valued(b))

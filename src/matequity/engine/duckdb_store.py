@@ -17,15 +17,19 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
-import pandas as pd
 
 from matequity.engine import files, tables
-from matequity.engine.base import IbisStore, uniform_types, write_lock
+from matequity.engine.base import IbisStore, Row, uniform_types, write_lock
 from matequity.errors import UserError
+
+if TYPE_CHECKING:  # imported where a query needs them: a count table needs neither
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from matequity.measures.flags import Flag
 
 #: DuckDB files carry this at byte 8
 _MAGIC = b"DUCK"
@@ -48,9 +52,9 @@ def _check_file(p: Path, *, must_exist: bool = True) -> None:
         raise UserError(f"{p}: not a matequity store (not a DuckDB file); pass the store file")
 
 
-def _connect(p: Path, read_only: bool, **config: object):
+def _connect(p: Path, read_only: bool, **config: object) -> duckdb.DuckDBPyConnection:
     try:
-        con = ibis.duckdb.connect(str(p), read_only=read_only, **config)
+        con = duckdb.connect(str(p), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         raise UserError(_lock_message(p, exc)) from None
     except duckdb.Error as exc:
@@ -58,7 +62,9 @@ def _connect(p: Path, read_only: bool, **config: object):
             f"{p}: cannot be opened as a store ({files.first_words(exc)}); it may be damaged "
             "or written by a newer DuckDB"
         ) from None
-    con.con.execute("SET enable_progress_bar = false")  # no terminal noise in logs
+    con.execute("SET enable_progress_bar = false")  # no terminal noise in logs
+    # a query names only the store's tables, never a Python variable
+    con.execute("SET python_enable_replacements = false")
     return con
 
 
@@ -75,7 +81,73 @@ def _lock_message(p: Path, exc: Exception) -> str:
 
 class _DuckDBReading(IbisStore):
     """Reading a DuckDB store: Ibis, with the derived tables' ENUM columns decoded
-    in Arrow before the frame is made."""
+    in Arrow before the frame is made; small tables and the sums of a count
+    table straight from DuckDB.
+
+    The Ibis backend is made from the DuckDB connection when a query first needs
+    it (:attr:`_con`), so a command that only counts imports neither Ibis nor
+    pandas (about half a second)."""
+
+    _raw: duckdb.DuckDBPyConnection
+    _ibis: Any = None
+
+    @property
+    def _con(self):
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._raw)
+        return self._ibis
+
+    @_con.setter
+    def _con(self, raw: duckdb.DuckDBPyConnection) -> None:
+        self._raw = raw
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """As :meth:`IbisStore.rows`, straight from DuckDB (only the table's name
+        is written into the SQL)."""
+        self.table_exists(name)
+        cur = self._raw.execute(f"SELECT * FROM {files.quote_ident(name)}")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def sums(
+        self,
+        name: str,
+        by: Sequence[str],
+        flags: Sequence[Flag],
+        *,
+        within: tuple[str, Sequence[str]] | None = None,
+    ) -> list[Row]:
+        """As :meth:`IbisStore.sums`, as one SQL statement when every flag is a
+        column (a flag with its own expression goes through Ibis). Only the
+        table's and columns' names are written into the SQL; ``within``'s values
+        are bound as a parameter (which imports pandas: DuckDB checks each bound
+        value's type against pandas')."""
+        if any(f.expr is not None for f in flags):
+            return super().sums(name, by, flags, within=within)
+        self.table_exists(name)
+        q = files.quote_ident
+        select = [*map(q, by), *(f"sum(CAST({q(f.name)} AS BIGINT))" for f in flags)]
+        sql = f"SELECT {', '.join(select)} FROM {q(name)}"
+        params: list[object] = []
+        if within is not None:
+            sql += f" WHERE CAST({q(within[0])} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))"
+            params.append([str(v) for v in within[1]])
+        # a whole-table aggregate has a row even for no rows; a GROUP BY has none
+        sql += " GROUP BY ALL HAVING count(*) > 0"
+        return self._raw.execute(sql, params).fetchall()
+
+    def table_exists(self, name: str) -> None:
+        """Raise the store's one-line error unless table ``name`` exists."""
+        if not self.has_table(name):
+            raise UserError(f"{self.location}: the store has no table '{name}'")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self._raw.close()
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         """As :meth:`IbisStore.execute`, the same frame.
@@ -86,6 +158,9 @@ class _DuckDBReading(IbisStore):
         first; the frame is then made as Ibis makes it (columns with a missing
         value or nested values through Python objects, others by Arrow) and given
         the expression's types by Ibis's DuckDB converter."""
+        import ibis.expr.types as ir
+        import pandas as pd
+
         if not isinstance(expr, ir.Table):
             return super().execute(expr)
         import pyarrow.types as pat
@@ -117,9 +192,18 @@ class DuckDBStore(_DuckDBReading):
             self.close()
             raise UserError(f"{p}: not a matequity store (it has no 'babies' table)")
 
+    def has_table(self, name: str) -> bool:
+        """A table of the store (a reader has no temporary tables), asked of
+        DuckDB. The names are compared in Python: binding a value to a DuckDB
+        statement imports pandas (DuckDB checks whether it is a pandas value)."""
+        found = self._raw.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+        )
+        return name in {r[0] for r in found.fetchall()}
+
     def write_parquet(self, name: str, path: Path) -> None:
         """Write table ``name`` to a Parquet file (for ``matequity export``)."""
-        self._con.con.table(name).write_parquet(str(path))
+        self._raw.table(name).write_parquet(str(path))
 
 
 class DuckDBWriter(_DuckDBReading):
@@ -127,9 +211,8 @@ class DuckDBWriter(_DuckDBReading):
 
     kind = "duckdb"
 
-    def __init__(self, con, location: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, location: str) -> None:
         super().__init__(con, location)
-        self._raw: duckdb.DuckDBPyConnection = con.con
         for name, s in tables.SCHEMAS.items():
             if not self.has_table(name):
                 self._create(name, s)
@@ -208,6 +291,9 @@ class DuckDBWriter(_DuckDBReading):
         VARCHAR), so columns read from another derived table keep their ENUMs.
         Only identifiers are written into SQL.
         """
+        import ibis
+        import pandas as pd
+
         q = files.quote_ident
         if isinstance(obj, pd.DataFrame):
             obj = ibis.memtable(obj)
@@ -286,6 +372,9 @@ def _duck_type(t) -> str:
 
 def _conform(obj: ir.Table | pd.DataFrame, target: ir.Table) -> ir.Table:
     """``obj`` with the target table's columns, in its order and types."""
+    import ibis
+    import pandas as pd
+
     t = ibis.memtable(obj) if isinstance(obj, pd.DataFrame) else obj
     s = target.schema()
     return t.select(
@@ -343,7 +432,7 @@ def _locked_write(p: Path, lock: Path) -> Iterator[DuckDBWriter]:
             ok = True
         finally:
             with contextlib.suppress(Exception):
-                con.disconnect()
+                con.close()
             if ok:
                 os.replace(staging, p)
             _remove(staging)

@@ -18,10 +18,13 @@ here writes records to logs.
 
 from __future__ import annotations
 
-import ibis
-import ibis.expr.schema as sch
+import functools
+from typing import TYPE_CHECKING
 
 from matequity.model import schema
+
+if TYPE_CHECKING:
+    import ibis.expr.schema as sch
 
 #: typed columns of an accepted row, in store order
 TYPED_COLUMNS: dict[str, str] = {
@@ -58,55 +61,62 @@ DERIVED = ("babies_derived", "deliveries_derived", "derived_meta")
 #: every table a store holds (derived tables once anything has been loaded)
 ALL_TABLES = (*RECORDS, *REFERENCE, *AUDIT, *DERIVED)
 
-SCHEMAS: dict[str, sch.Schema] = {
-    "babies": ibis.schema({**TYPED_COLUMNS, "load_id": "int32", "source_row": "int64"}),
-    "quarantine": ibis.schema(
-        {
-            "load_id": "int32",
-            "source_file": "string",
-            "source_row": "int64",
-            "source_line": "int64",
-            "reason": "string",
-            "reasons": "string",
-            **{f"raw_{c}": "string" for c in schema.BIRTH_FIELD_NAMES},
-            "raw_line": "string",
-        }
-    ),
-    "organisations": ibis.schema(
-        {
-            **{c: "string" for c in schema.ORGANISATION_COLUMNS},
-            **{c: "string" for c in schema.OPTIONAL_ORGANISATION_COLUMNS},
-        }
-    ),
-    "imd_lookup": ibis.schema({"lsoa_code": "string", "imd_decile": "int32"}),
-    "loads": ibis.schema(
-        {
-            "load_id": "int32",
-            "file_name": "string",
-            "file_path": "string",
-            "sha256": "string",
-            "kind": "string",
-            "format": "string",
-            "loaded_at": "timestamp",
-            "rows_read": "int64",
-            "rows_accepted": "int64",
-            "rows_quarantined": "int64",
-            "matequity_version": "string",
-        }
-    ),
-    "reconciliation": ibis.schema(
-        {
-            "load_id": "int32",
-            "file_name": "string",
-            "outcome": "string",
-            "reason": "string",
-            "rows": "int64",
-        }
-    ),
-    "derived_meta": ibis.schema(
-        {"definitions": "string", "loads": "string", "built_at": "timestamp"}
-    ),
+#: each table's columns and their (Ibis) type names; :data:`SCHEMAS` as Ibis schemas
+COLUMNS: dict[str, dict[str, str]] = {
+    "babies": {**TYPED_COLUMNS, "load_id": "int32", "source_row": "int64"},
+    "quarantine": {
+        "load_id": "int32",
+        "source_file": "string",
+        "source_row": "int64",
+        "source_line": "int64",
+        "reason": "string",
+        "reasons": "string",
+        **{f"raw_{c}": "string" for c in schema.BIRTH_FIELD_NAMES},
+        "raw_line": "string",
+    },
+    "organisations": {
+        **{c: "string" for c in schema.ORGANISATION_COLUMNS},
+        **{c: "string" for c in schema.OPTIONAL_ORGANISATION_COLUMNS},
+    },
+    "imd_lookup": {"lsoa_code": "string", "imd_decile": "int32"},
+    "loads": {
+        "load_id": "int32",
+        "file_name": "string",
+        "file_path": "string",
+        "sha256": "string",
+        "kind": "string",
+        "format": "string",
+        "loaded_at": "timestamp",
+        "rows_read": "int64",
+        "rows_accepted": "int64",
+        "rows_quarantined": "int64",
+        "matequity_version": "string",
+    },
+    "reconciliation": {
+        "load_id": "int32",
+        "file_name": "string",
+        "outcome": "string",
+        "reason": "string",
+        "rows": "int64",
+    },
+    "derived_meta": {"definitions": "string", "loads": "string", "built_at": "timestamp"},
 }
+
+
+@functools.cache
+def _schemas() -> dict[str, sch.Schema]:
+    import ibis
+
+    return {name: ibis.schema(cols) for name, cols in COLUMNS.items()}
+
+
+def __getattr__(name: str):
+    """``SCHEMAS``: the tables' Ibis schemas, made when first asked for (a command
+    that only reads a store need not import Ibis)."""
+    if name == "SCHEMAS":
+        return _schemas()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: the key by which a reference table's rows are replaced on load
 KEYS: dict[str, str] = {"organisations": "site_code", "imd_lookup": "lsoa_code"}

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from matequity import engine as engines
-from matequity.counts.compute import count_table
-from matequity.ingest import audit
+from matequity.counts.compute import count_rows
+from matequity.counts.tidy import CountRows
 from matequity.measures import catalogue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def counts_from_store(
@@ -25,10 +27,12 @@ def counts_from_store(
     grouping: str = "msds",
     totals: bool = False,
     org_codes: Sequence[str] | None = None,
-) -> pd.DataFrame:
+) -> CountRows:
+    """The count table's rows (no pandas: a count table is one GROUP BY and a
+    few thousand rows laid out in Python)."""
     ms = [catalogue.get(m) for m in measures] or list(catalogue.MEASURES)
     with engines.open(kind, location) as eng:
-        return count_table(
+        return count_rows(
             eng,
             ms,
             by=by,
@@ -44,6 +48,8 @@ def reconciliation_from_store(
     kind: str, location: Path
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(loads, reasons, the reconciliation table) of the store."""
+    from matequity.ingest import audit
+
     with engines.open(kind, location, derive=False) as eng:
         return audit.loads(eng), audit.reasons(eng), audit.reconciliation(eng)
 
