@@ -8,7 +8,13 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matequity.tablefiles import neutralise, repeated_floats_as_text, whole_counts, write_counts
+from matequity.tablefiles import (
+    neutralise,
+    repeated_floats_as_text,
+    whole_counts,
+    write_counts,
+    write_rows,
+)
 
 #: floats with the awkward ones: signed zeros, missing, infinite, tiny and huge
 _FLOATS = st.one_of(
@@ -49,3 +55,35 @@ def test_only_repeating_float_columns_are_formatted_here():
     assert out["few"].tolist() == ["0.25", "0.25", "-0.0", "0.25"]
     assert out["many"].dtype == np.float64
     assert df["few"].dtype == np.float64  # the frame given is not changed
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.text(max_size=8),
+    st.sampled_from(["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "\rx", 'say "hi"', "a,b", "l1\nl2"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(["period", "=org", "measure", "numerator", "x,y"]), min_size=1),
+    cells=st.lists(st.lists(_CELLS, min_size=5, max_size=5), max_size=12),
+)
+def test_plain_rows_are_written_as_their_frame(tmp_path_factory, names, cells):
+    """``write_rows`` (no pandas) writes the bytes ``write_counts`` writes for
+    the same rows as a frame of objects: neutralised text, whole numbers and
+    blanks for missing values, quoting and line ends alike."""
+    names = list(dict.fromkeys(names))
+    rows = [tuple(r[: len(names)]) for r in cells]
+    out = tmp_path_factory.mktemp("rows")
+    write_rows(names, rows, out / "rows.csv")
+    write_counts(pd.DataFrame(rows, columns=names, dtype=object), out / "frame.csv")
+    assert (out / "rows.csv").read_bytes() == (out / "frame.csv").read_bytes()
+
+
+def test_plain_rows_to_a_workbook(tmp_path):
+    p = write_rows(["measure", "numerator"], [("=bad", 3), ("ok", None)], tmp_path / "t.xlsx")
+    back = pd.read_excel(p, dtype=object)
+    assert back["measure"].tolist() == ["'=bad", "ok"]
+    assert back["numerator"].iloc[0] == 3 and pd.isna(back["numerator"].iloc[1])

@@ -56,7 +56,8 @@ class Engine(Protocol):
     ) -> list[Row]:
         """One GROUP BY over table ``name``: a row per group of the ``by``
         columns (one row for the whole table when ``by`` is empty, none when it
-        has no rows) with the sum of each 0/1 flag; ``within`` = (column,
+        has no rows) with the sum of each 0/1 flag (0 where no row has it set,
+        missing counting as unset); ``within`` = (column,
         values) keeps only rows whose column holds one of the values, before
         the sums. Plain Python values, in the order ``by`` then ``flags``."""
         ...
@@ -127,7 +128,7 @@ class IbisStore:
         t = self.table(name)
         if within is not None:
             t = t.filter(t[within[0]].isin(list(within[1])))
-        total = {f"_sum{i}": f.value(t).sum() for i, f in enumerate(flags)}
+        total = {f"_sum{i}": f.value(t).sum().fill_null(0) for i, f in enumerate(flags)}
         keys = [f"_by{i}" for i in range(len(by))]
         if by:
             agg = t.group_by(**{k: t[c] for k, c in zip(keys, by, strict=True)}).aggregate(**total)
@@ -135,7 +136,15 @@ class IbisStore:
             agg = t.aggregate(**total, _rows=t.count())
             agg = agg.filter(agg._rows > 0).drop("_rows")
         df = self.execute(agg)
-        return [tuple(plain(v) for v in r) for r in df[[*keys, *total]].itertuples(index=False)]
+        # a frame holds an integer key with missing values as floats: give them back as int
+        whole = [agg.schema()[k].is_integer() for k in keys] + [True] * len(total)
+        return [
+            tuple(
+                v if v is None or not w else int(v)
+                for v, w in zip(map(plain, r), whole, strict=True)
+            )
+            for r in df[[*keys, *total]].itertuples(index=False)
+        ]
 
     def version(self) -> str:
         """The content version: how many loads, the last, and the derived stamp

@@ -128,7 +128,7 @@ class _DuckDBReading(IbisStore):
             return super().sums(name, by, flags, within=within)
         self.table_exists(name)
         q = files.quote_ident
-        select = [*map(q, by), *(f"sum(CAST({q(f.name)} AS BIGINT))" for f in flags)]
+        select = [*map(q, by), *(f"coalesce(sum(CAST({q(f.name)} AS BIGINT)), 0)" for f in flags)]
         sql = f"SELECT {', '.join(select)} FROM {q(name)}"
         params: list[object] = []
         if within is not None:
