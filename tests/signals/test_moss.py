@@ -231,3 +231,32 @@ def test_transition_matrix_is_its_definition_cell_by_cell(mu, k_steps, h_steps, 
                 x, r = divmod(j - i + k_steps, d)
                 want = float(sps.poisson.pmf(x, mu)) if r == 0 and x >= 0 else 0.0
             assert q[i, j] == pytest.approx(want, rel=1e-12, abs=1e-300), (i, j)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    picks=st.lists(st.integers(0, 7), max_size=4),
+    gap=st.booleans(),
+)
+def test_the_chart_of_some_sites_is_theirs_in_the_whole_chart(seed, picks, gap):
+    """``moss(..., sites=S)`` (a board report's own sites) gives the rows the
+    whole chart gives for S: England's reference rate and the months still
+    come from every site (the picked sites may miss a month or a whole year)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(8):
+        size = rng.choice([40, 150, 400])
+        for y in range(2019, 2024):
+            for m in range(1, 13):
+                if gap and s == 0 and y == 2019:
+                    continue
+                births = int(rng.poisson(size))
+                rows.append((f"S{s}", f"{y}-{m:02d}", int(rng.binomial(births, 0.004)), births))
+    table = pd.DataFrame(rows, columns=["site_code", "month", "events", "births"])
+    sites = sorted({f"S{i}" for i in picks} | {"NOT-A-SITE"})
+    whole = moss(table)
+    want = whole[whole["site_code"].isin(sites)].reset_index(drop=True)
+    got = moss(table, sites=sites)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got.columns) == list(whole.columns)

@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 
 from matequity.errors import UserError
 from matequity.servicedb import default_url, normalise_url, open_database
-from matequity.servicedb.migrate import current, head
+from matequity.servicedb.migrate import HEAD, VERSION_TABLE, current, head, upgrade
 from matequity.servicedb.schema import APPEND_ONLY, metadata
 from matequity.signals import register
 from service_support import BACKENDS, database_url
@@ -39,6 +39,30 @@ def test_migrations_match_the_schema_and_are_idempotent(db):
     again = open_database(db.engine.url.render_as_string(hide_password=False))
     assert current(again.engine) == head()
     again.dispose()
+
+
+def test_the_quick_check_knows_the_newest_revision(db):
+    """``upgrade`` trusts ``alembic_version`` = HEAD without Alembic: HEAD must be
+    the scripts' newest revision, and any other state goes to Alembic (an
+    unknown revision is its error; a database never migrated is migrated)."""
+    assert head() == HEAD
+    with db.begin() as con:
+        con.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'older'"))
+    with pytest.raises(Exception, match="older"):  # Alembic looks for that revision
+        upgrade(db.engine)
+    with db.begin() as con:
+        con.execute(sa.text(f"DELETE FROM {VERSION_TABLE}"))
+    assert current(db.engine) is None
+    with db.begin() as con:  # never migrated: no tables and no revision
+        for table in reversed(metadata.sorted_tables):
+            con.execute(
+                sa.text(
+                    f"DROP TABLE {table.name} CASCADE"
+                    if db.dialect == "postgresql"
+                    else f"DROP TABLE {table.name}"
+                )
+            )
+    assert upgrade(db.engine) == HEAD == current(db.engine)
 
 
 def _one_of_each(db) -> None:

@@ -87,11 +87,9 @@ def board(
     sites = list(org.sites)
     monthly = monthly_events(engine)
     span = periods.months(period, monthly["month"])
-    chart_all = moss(monthly, reference_rate)
-    chart = chart_all[chart_all["site_code"].isin(sites)]
+    chart = moss(monthly, reference_rate, sites=sites)
     chart = chart[span.holds(chart["month"])]
-    daily = daily_events(engine)
-    excess = vlad(daily[daily["site_code"].isin(sites)], chart)
+    excess = vlad(daily_events(engine, sites), chart)
     ms = catalogue.shown_in(cat.BOARD_SPC)
     counts = count_table(engine, ms, level="trust", period="month", org_codes=[trust])
     counts = counts[span.holds(counts["period"])]

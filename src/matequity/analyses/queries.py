@@ -26,7 +26,7 @@ from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME, MEASURES
 from matequity.model import schema
 from matequity.quality.completeness import completeness
-from matequity.signals.from_store import monthly_events
+from matequity.signals.from_store import daily_events, monthly_events
 from matequity.signals.moss import moss, signal_summary
 from matequity.signals.vlad import vlad
 from matequity.stats.frames import measure_settings
@@ -278,24 +278,13 @@ class MossSite:
     signals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def site_daily_events(engine: Engine, site_code: str) -> pd.DataFrame:
-    """site_code, date, events for one site's days with events (filtered in the engine)."""
-    b = engine.table("babies_derived")
-    e = b.filter((b.site_code == site_code) & (b.moss_event == 1))
-    df = engine.execute(
-        e.group_by(site_code=e.site_code, date=e.birth_date).aggregate(events=e.count())
-    )
-    df["date"] = pd.to_datetime(df["date"]).dt.date.astype(str)
-    return df
-
-
 def moss_site(engine: Engine, charts: MossCharts, *, site_code: str) -> MossSite:
     """The site's months of ``charts``, its daily excess events (MOSS annex 4:
     cumulative observed minus expected, never reset) and its signal counts."""
     chart = charts.chart[charts.chart["site_code"] == site_code].reset_index(drop=True)
     if chart.empty:
         raise UserError(f"site {site_code!r}: no MOSS chart (no births at this site)")
-    excess = vlad(site_daily_events(engine, site_code), chart)
+    excess = vlad(daily_events(engine, [site_code]), chart)
     sig = chart[chart["level"].fillna(0).astype(int) > 0]
     return MossSite(site_code, chart, excess, signal_summary(chart), signals=sig)
 

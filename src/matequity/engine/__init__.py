@@ -9,11 +9,14 @@ Reading::
 
 An engine owns its connection: tables by name (:meth:`~base.Engine.table`, the
 names in :mod:`matequity.engine.tables`), :meth:`~base.Engine.has_table`,
-running an Ibis expression (:meth:`~base.Engine.execute`), the store's content
-version (:meth:`~base.Engine.version`, which changes on every load) and
-closing. DuckDB (a store file, the embedded default) and Spark (a folder of
-Parquet tables, or ``catalog:DATABASE`` in a SparkSession's catalog) implement
-it; everything above the engine is the same Ibis code on both.
+running an Ibis expression (:meth:`~base.Engine.execute`, a pandas frame), two
+plain-Python reads that need neither pandas nor Ibis (:meth:`~base.Engine.sums`,
+the one GROUP BY a count table is made of, and :meth:`~base.Engine.rows`, a small
+table's rows), the store's content version (:meth:`~base.Engine.version`, which
+changes on every load) and closing. DuckDB (a store file, the embedded
+default) and Spark (a folder of Parquet tables, or ``catalog:DATABASE`` in a
+SparkSession's catalog) implement it; everything above the engine is the same
+Ibis code on both.
 
 Writing (ingest and the derived store only): ``with engine.writer(kind,
 location) as w:`` gives one all-or-nothing write; the store changes only if the

@@ -52,13 +52,14 @@ def register_reader(database: str | None):
     empty register)."""
 
     def read(eng: engines.Engine, sites: list[str]) -> pd.DataFrame:
+        from matequity.servicedb.location import default_path
+
+        if database is None and not default_path(eng.location).exists():
+            return pd.DataFrame(columns=list(REGISTER_COLUMNS))
         from matequity.servicedb import default_url, open_database
         from matequity.signals import register
 
-        url = database or default_url(eng.location)
-        if database is None and not Path(url.removeprefix("sqlite:///")).exists():
-            return pd.DataFrame(columns=list(REGISTER_COLUMNS))
-        db = open_database(url)
+        db = open_database(database or default_url(eng.location))
         try:
             reg = register.listing(db, site_codes=sites)
         finally:

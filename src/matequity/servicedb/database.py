@@ -26,7 +26,6 @@ from sqlalchemy.engine import make_url
 
 from matequity.errors import UserError
 
-SQLITE_NAME = "service.sqlite"
 #: the execution option that marks a connection as reading only
 READ_OPTION = "matequity_read_only"
 
@@ -64,14 +63,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def default_url(store: str | Path) -> str:
-    """SQLite next to the store: ``<store minus suffix>.service.sqlite`` for a
-    DuckDB file, ``<folder>/service.sqlite`` for a folder (Spark) store."""
-    p = Path(store).resolve()
-    target = p / SQLITE_NAME if p.is_dir() else p.with_suffix(".service.sqlite")
-    return f"sqlite:///{target}"
 
 
 def normalise_url(url: str) -> str:

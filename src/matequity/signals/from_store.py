@@ -7,6 +7,8 @@ month of birth; denominator: term total births (``term_birth``). Both from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from matequity.counts.compute import period_labels
@@ -26,11 +28,14 @@ def monthly_events(engine: Engine) -> pd.DataFrame:
     return df.sort_values(["site_code", "month"]).reset_index(drop=True)
 
 
-def daily_events(engine: Engine) -> pd.DataFrame:
+def daily_events(engine: Engine, sites: Sequence[str] | None = None) -> pd.DataFrame:
     """site_code, date, events (days with at least one event), in that order
-    (the same rows in the same order on every engine)."""
+    (the same rows in the same order on every engine); ``sites``: only these
+    sites' days (filtered in the engine)."""
     b = engine.table("babies_derived")
     e = b.filter(b.moss_event == 1)
+    if sites is not None:
+        e = e.filter(e.site_code.isin(list(sites)))
     df = engine.execute(
         e.group_by(site_code=e.site_code, date=e.birth_date).aggregate(events=e.count())
     )

@@ -101,8 +101,12 @@ def moss(
     site_rates: pd.DataFrame | None = None,
     year_change: YearChange = "carry",
     rates_source: str = "reference rates",
+    sites: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """The MOSS chart for every site in a monthly table.
+    """The MOSS chart for every site in a monthly table (or only for ``sites``:
+    the same rows as the whole chart's for them, since England's reference
+    rate and the months are still taken from the whole table; a trust's board
+    report needs its own sites' charts, not all 180).
 
     ``table``: ``site_code, month, events`` and either ``expected`` or ``births``
     (term births; optionally ``reference_rate``). Months without a row count as 0
@@ -167,6 +171,9 @@ def moss(
         monthly["births"] = monthly["births"].fillna(0)
         mu = expected_counts(monthly, reference_rate, site_rates, rates_source)
     monthly["expected"] = mu
+    if sites is not None:
+        keep = monthly["site_code"].isin(list(sites)).to_numpy()
+        monthly, mu = monthly[keep], mu[keep]
     designs = {e: moss_thresholds(e) for e in sorted(set(mu.dropna())) if round(e, 2) > 0}
     for col in ("k", "d", "h1", "h2"):
         monthly[col] = mu.map(lambda e, c=col: getattr(designs[e], c) if e in designs else np.nan)
@@ -184,6 +191,8 @@ def moss(
         part["cusum"], part["level"], part["reset"] = s, lv, rs
         part.loc[part["k"].isna(), "level"] = pd.NA
         out.append(part)
+    if not out:  # none of ``sites`` is in the table
+        out = [monthly.assign(cusum=0.0, level=0, reset=False)]
     res = pd.concat(out, ignore_index=True)
     res["level"] = res["level"].astype("Int64")
     return res[list(OUTPUT)]

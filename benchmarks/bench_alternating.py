@@ -1,0 +1,121 @@
+"""The read-only steps of ``bench_engine.py`` alternating with their floor,
+round after round, on a store that is already built.
+
+On a shared machine a single run of a step can differ from the next by
+20-30%; here every round runs the floor (a bare DuckDB GROUP BY over the same
+Parquet file, as in ``bench_engine.py``) and then each step, all as whole
+processes, so that a drift of the machine moves both. The medians of the
+rounds and each step's ratio to the floor's median are written to a JSON file.
+
+    python benchmarks/bench_alternating.py --store S --births FILE \
+        [--rounds 5] [--steps count,help,board,...] [-o results/NAME.json]
+
+The store must hold the births of FILE (``bench_engine.py`` builds one) and,
+for the board report to read a register, ``signals run`` must have been run
+on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_engine import FLOOR_GROUP_BY, MATEQUITY, run
+from bench_pipeline import machine
+
+
+def commands(store: Path, births: Path, work: Path) -> dict[str, list[str]]:
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    trust, lmns = con.execute(
+        "SELECT min(trust_code), min(lmns_code) FROM organisations"
+    ).fetchone()
+    con.close()
+    orgs = {"board": trust, "lmns": lmns, "national": "E92000001"}
+    out = {
+        "floor": [sys.executable, "-c", FLOOR_GROUP_BY, str(births), str(work / "floor.csv")],
+        "count": [
+            *MATEQUITY,
+            "counts",
+            "--store",
+            str(store),
+            "--measure",
+            "stillbirth",
+            "--by",
+            "ethnic_group",
+            "--level",
+            "trust",
+            "--period",
+            "year",
+            "-o",
+            str(work / "counts.csv"),
+        ],
+        "help": [*MATEQUITY, "--help"],
+    }
+    for kind, org in orgs.items():
+        for suffix, flag in (("", "--stabilised"), ("_crude", "--no-stabilised")):
+            out[f"report_{kind}{suffix}"] = [
+                *MATEQUITY,
+                "report",
+                kind,
+                "--store",
+                str(store),
+                "--org",
+                org,
+                "-o",
+                str(work / "r"),
+                "--format",
+                "html",
+                flag,
+            ]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument(
+        "--births", type=Path, required=True, help="the Parquet file it was loaded from"
+    )
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", default="count,help,report_board_crude,report_board")
+    ap.add_argument("-o", "--output", type=Path, default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cmds = commands(args.store, args.births, Path(tmp))
+        steps = ["floor", *args.steps.split(",")]
+        unknown = [s for s in steps if s not in cmds]
+        if unknown:
+            raise SystemExit(f"--steps: unknown {', '.join(unknown)}; expected {', '.join(cmds)}")
+        runs: dict[str, list[tuple[float, float]]] = {s: [] for s in steps}
+        for _ in range(args.rounds):
+            for s in steps:
+                runs[s].append(run(cmds[s]))
+    floor = statistics.median(w for w, _m in runs["floor"])
+    result = {
+        "machine": machine(),
+        "rounds": args.rounds,
+        "steps": {
+            s: {
+                "s": statistics.median(w for w, _m in r),
+                "peak_mib": max(m for _w, m in r),
+                "ratio": statistics.median(w for w, _m in r) / floor,
+                "runs": [w for w, _m in r],
+            }
+            for s, r in runs.items()
+        },
+    }
+    text = json.dumps(result, indent=1)
+    if args.output:
+        args.output.write_text(text + "\n")
+    for s, v in result["steps"].items():
+        print(f"| {s} | {v['s']:.2f} s | {v['peak_mib']:,.0f} MiB | {v['ratio']:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()
