@@ -20,22 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_engine import FLOOR_GROUP_BY, MATEQUITY, run
-from bench_pipeline import machine
+from bench_engine import FIRST_ORGS, FLOOR_GROUP_BY, MATEQUITY, run
+from machine import machine
 
 
 def commands(store: Path, births: Path, work: Path) -> dict[str, list[str]]:
-    import duckdb
-
-    con = duckdb.connect(str(store), read_only=True)
-    trust, lmns = con.execute(
-        "SELECT min(trust_code), min(lmns_code) FROM organisations"
-    ).fetchone()
-    con.close()
+    # in a child process: this one stays small (see machine.py)
+    first = subprocess.run(
+        [sys.executable, "-c", FIRST_ORGS, str(store)], capture_output=True, text=True, check=True
+    )
+    trust, lmns = first.stdout.split()
     orgs = {"board": trust, "lmns": lmns, "national": "E92000001"}
     out = {
         "floor": [sys.executable, "-c", FLOOR_GROUP_BY, str(births), str(work / "floor.csv")],

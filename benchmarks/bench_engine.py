@@ -34,9 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from bench_pipeline import machine
+from machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 MATEQUITY = [str(Path(sys.executable).with_name("matequity"))]
@@ -61,6 +59,13 @@ rel = con.read_parquet(sys.argv[1]).aggregate(
     "site_code, ethnic_category, y",
 )
 rel.write_csv(sys.argv[2])
+"""
+
+#: the first trust and LMNS of a store, printed (read in a child process: see machine.py)
+FIRST_ORGS = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(*con.execute("SELECT min(trust_code), min(lmns_code) FROM organisations").fetchone())
 """
 
 
@@ -91,6 +96,9 @@ def median_run(cmd, repeat: int, before=None) -> dict:
 
 def synthetic(millions: float, copies: int) -> tuple[Path, int]:
     """The data folder (made once and reused): organisations, lookup, births."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     from matequity.synth import write as synth_write
     from matequity.synth.calibration import BIRTHS_PER_YEAR
     from matequity.synth.generate import generate
@@ -196,13 +204,13 @@ def main() -> None:
                 ],
                 1,
             )
-        import duckdb
-
-        con = duckdb.connect(str(store), read_only=True)
-        trust, lmns = con.execute(
-            "SELECT min(trust_code), min(lmns_code) FROM organisations"
-        ).fetchone()
-        con.close()
+        first = subprocess.run(
+            [sys.executable, "-c", FIRST_ORGS, str(store)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        trust, lmns = first.stdout.split()
         orgs = {"board": trust, "lmns": lmns, "national": "E92000001"}
         for kind in args.reports.split(","):
             for stab in ("--stabilised", "--no-stabilised"):
