@@ -122,8 +122,8 @@ class _DuckDBReading(IbisStore):
         """As :meth:`IbisStore.sums`, as one SQL statement when every flag is a
         column (a flag with its own expression goes through Ibis). Only the
         table's and columns' names are written into the SQL; ``within``'s values
-        are bound as a parameter (which imports pandas: DuckDB checks each bound
-        value's type against pandas')."""
+        (codes, of a text or ENUM column) are bound as parameters (which imports
+        pandas: DuckDB checks each bound value's type against pandas')."""
         if any(f.expr is not None for f in flags):
             return super().sums(name, by, flags, within=within)
         self.table_exists(name)
@@ -132,8 +132,13 @@ class _DuckDBReading(IbisStore):
         sql = f"SELECT {', '.join(select)} FROM {q(name)}"
         params: list[object] = []
         if within is not None:
-            sql += f" WHERE CAST({q(within[0])} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))"
-            params.append([str(v) for v in within[1]])
+            # one placeholder per value (a constant list DuckDB pushes into the
+            # scan, where a cast column or a bound list is compared row by row)
+            values = [str(v) for v in within[1]]
+            if not values:
+                return []
+            sql += f" WHERE {q(within[0])} IN ({', '.join('?' * len(values))})"
+            params.extend(values)
         # a whole-table aggregate has a row even for no rows; a GROUP BY has none
         sql += " GROUP BY ALL HAVING count(*) > 0"
         return self._raw.execute(sql, params).fetchall()
