@@ -75,6 +75,27 @@ def test_sums_equal_pandas(engine, babies, by, within):
         assert tuple(sum(r[len(by) + i] for r in got) for i in range(len(BABY_FLAGS))) == whole
 
 
+@pytest.mark.parametrize("by", [[], ["site_code", "birth_date"], ["year"]], ids=repr)
+@pytest.mark.parametrize("within", [None, ("trust_code", None)], ids=["all", "two-trusts"])
+def test_sums_among_the_rows_with_a_flag(engine, duck, babies, by, within):
+    """``among``: only rows with the flag set (MOSS's days with an event), so a
+    group without one has no row."""
+    within = _within(babies, within)
+    among = FLAGS["moss_event"]
+    flags = [among, FLAGS["stillbirth"]]
+    subset = babies[_flag_values(babies, [among])[among.name] == 1]
+    want = _expected(subset, by, flags, within)
+    got = engine.sums("babies_derived", by, flags, within=within, among=among)
+    assert all(not hasattr(v, "hour") for r in got for v in r)  # dates as dates
+    want = [tuple(v.date() if hasattr(v, "hour") else v for v in r) for r in want]
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+    assert all(r[len(by)] >= 1 for r in got)
+    if engine is not duck:
+        return
+    ibis_path = IbisStore.sums(duck, "babies_derived", by, flags, within=within, among=among)
+    assert sorted(got, key=repr) == sorted(ibis_path, key=repr)
+
+
 @pytest.mark.parametrize(("by", "within"), CASES, ids=lambda c: repr(c))
 def test_duckdb_sql_and_ibis_agree(duck, babies, by, within):
     within = _within(babies, within)

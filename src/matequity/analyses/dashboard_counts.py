@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from matequity.analyses.organisations import table as org_table
 from matequity.counts.compute import count_table
 from matequity.engine.base import Engine
 from matequity.measures import catalogue as cat
@@ -85,7 +86,7 @@ def quintiles(deciles: pd.DataFrame) -> pd.DataFrame:
 
 
 def organisations(engine: Engine) -> pd.DataFrame:
-    return memo(engine, ("organisations",), lambda: engine.execute(engine.table("organisations")))
+    return memo(engine, ("organisations",), lambda: org_table(engine))
 
 
 def years(engine: Engine) -> list[str]:

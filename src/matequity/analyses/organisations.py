@@ -9,6 +9,7 @@ import pandas as pd
 
 from matequity import vocabulary as vocab
 from matequity.engine.base import Engine
+from matequity.engine.tables import COLUMNS
 from matequity.errors import UserError
 
 
@@ -28,8 +29,9 @@ class Organisation:
 
 
 def table(engine: Engine) -> pd.DataFrame:
-    """The organisations table (one row per site with its hierarchy)."""
-    return engine.execute(engine.table("organisations"))
+    """The organisations table (one row per site with its hierarchy), read as
+    plain rows (a small table: no query to compile)."""
+    return pd.DataFrame(engine.rows("organisations"), columns=list(COLUMNS["organisations"]))
 
 
 def find(orgs: pd.DataFrame, level: str, code: str) -> Organisation:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from matequity import vocabulary as vocab
+from matequity.analyses.organisations import table as org_table
 from matequity.counts.compute import COUNT_COLUMNS, count_table
 from matequity.disclosure import policy as policies
 from matequity.disclosure.apply import apply_policy
@@ -167,7 +168,7 @@ class Organisations:
 
 
 def organisations(engine: Engine) -> Organisations:
-    o = engine.execute(engine.table("organisations"))
+    o = org_table(engine)
     cols = list(schema.ORGANISATION_COLUMNS)
     return Organisations(o[cols].sort_values("site_code").reset_index(drop=True))
 
@@ -233,7 +234,7 @@ def quality_summary(
         cells = engine.execute(
             b.group_by("site_code", "ethnic_group", "imd_quintile").aggregate(babies=b.count())
         )
-        orgs = engine.execute(engine.table("organisations"))
+        orgs = org_table(engine)
         if org_codes is not None:
             orgs = orgs[orgs[code_col].isin(list(org_codes))]
         full = completeness(cells, orgs) if len(cells) else pd.DataFrame(columns=[*cols, "by"])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matequity.analyses.organisations import table as org_table
 from matequity.counts.case_mix import birth_years, case_mix_counts, default_case_mix, measure_named
 from matequity.disclosure.policy import ANALYST_ONLY, Policy, get
 from matequity.engine.base import Engine
@@ -86,7 +87,7 @@ def stabilised_rates_for_store(
     cells = case_mix_counts(engine, m, mix, years, level=level)
     if cells.empty:
         raise UserError(f"no {m.name} denominators in the store for period {period}")
-    orgs = engine.execute(engine.table("organisations"))
+    orgs = org_table(engine)
     level_unit = "trust_code" if level == "trust" else "site_code"
     groups = assign_comparator_groups(
         cells, orgs, "org_code", years=len(present), births_column="births", level_unit=level_unit

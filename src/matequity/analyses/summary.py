@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from matequity.analyses.organisations import table as org_table
 from matequity.analyses.tables import rates
 from matequity.counts.compute import count_table
 from matequity.disclosure.policy import Policy
@@ -51,7 +52,7 @@ def summary(engine: Engine, policy: Policy, catalogue: cat.Catalogue = cat.CATAL
             specs[f"rates:{level}:{by}"] = TableSpec(by=(by,), derived=(Rates(levels=("95",)),))
     frames["by_year"] = rates(count_table(engine, ms, level="england", period="year"), catalogue)
     specs["by_year"] = TableSpec(derived=(Rates(levels=("95",)),))
-    orgs = engine.execute(engine.table("organisations"))
+    orgs = org_table(engine)
     rel = release_set(frames, policy, specs, organisations=orgs)
     counts = {(lv, by): rel[f"counts:{lv}:{by}"] for lv in LEVELS for by in BREAKDOWNS}
     rts = {(lv, by): rel[f"rates:{lv}:{by}"] for lv in LEVELS for by in BREAKDOWNS}

@@ -10,6 +10,7 @@ was, because every engine writes to a staging copy and swaps it in at the end.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 from collections.abc import Iterator, Sequence
@@ -53,13 +54,16 @@ class Engine(Protocol):
         flags: Sequence[Flag],
         *,
         within: tuple[str, Sequence[str]] | None = None,
+        among: Flag | None = None,
     ) -> list[Row]:
         """One GROUP BY over table ``name``: a row per group of the ``by``
         columns (one row for the whole table when ``by`` is empty, none when it
         has no rows) with the sum of each 0/1 flag (0 where no row has it set,
         missing counting as unset); ``within`` = (column,
-        values) keeps only rows whose column holds one of the values, before
-        the sums. Plain Python values, in the order ``by`` then ``flags``."""
+        values) keeps only rows whose column holds one of the values, and
+        ``among`` only rows with that flag set, before the sums (so a group
+        without such rows has no row). Plain Python values, in the order ``by``
+        then ``flags``."""
         ...
 
     def version(self) -> str: ...
@@ -123,11 +127,14 @@ class IbisStore:
         flags: Sequence[Flag],
         *,
         within: tuple[str, Sequence[str]] | None = None,
+        among: Flag | None = None,
     ) -> list[Row]:
         """As :meth:`Engine.sums`, as one Ibis expression (any backend)."""
         t = self.table(name)
         if within is not None:
             t = t.filter(t[within[0]].isin(list(within[1])))
+        if among is not None:
+            t = t.filter(among.value(t) == 1)
         total = {f"_sum{i}": f.value(t).sum().fill_null(0) for i, f in enumerate(flags)}
         keys = [f"_by{i}" for i in range(len(by))]
         if by:
@@ -136,12 +143,16 @@ class IbisStore:
             agg = t.aggregate(**total, _rows=t.count())
             agg = agg.filter(agg._rows > 0).drop("_rows")
         df = self.execute(agg)
-        # a frame holds an integer key with missing values as floats: give them back as int
-        whole = [agg.schema()[k].is_integer() for k in keys] + [True] * len(total)
+        # a frame holds an integer key with missing values as floats, and a date
+        # as a timestamp: give them back as int and date, as DuckDB's rows are
+        schema = agg.schema()
+        kinds = [schema[k] for k in keys]
+        as_python = [int if t.is_integer() else _date if t.is_date() else None for t in kinds]
+        as_python += [int] * len(total)
         return [
             tuple(
-                v if v is None or not w else int(v)
-                for v, w in zip(map(plain, r), whole, strict=True)
+                v if v is None or f is None else f(v)
+                for v, f in zip(map(plain, r), as_python, strict=True)
             )
             for r in df[[*keys, *total]].itertuples(index=False)
         ]
@@ -176,6 +187,11 @@ class IbisStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _date(value: Any) -> dt.date:
+    """A date key as a ``datetime.date`` (a frame gives a timestamp)."""
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def plain(value: Any) -> Any:

@@ -118,18 +118,20 @@ class _DuckDBReading(IbisStore):
         flags: Sequence[Flag],
         *,
         within: tuple[str, Sequence[str]] | None = None,
+        among: Flag | None = None,
     ) -> list[Row]:
         """As :meth:`IbisStore.sums`, as one SQL statement when every flag is a
         column (a flag with its own expression goes through Ibis). Only the
         table's and columns' names are written into the SQL; ``within``'s values
         (codes, of a text or ENUM column) are bound as parameters (which imports
         pandas: DuckDB checks each bound value's type against pandas')."""
-        if any(f.expr is not None for f in flags):
-            return super().sums(name, by, flags, within=within)
+        if any(f.expr is not None for f in [*flags, *([among] if among else [])]):
+            return super().sums(name, by, flags, within=within, among=among)
         self.table_exists(name)
         q = files.quote_ident
         select = [*map(q, by), *(f"coalesce(sum(CAST({q(f.name)} AS BIGINT)), 0)" for f in flags)]
         sql = f"SELECT {', '.join(select)} FROM {q(name)}"
+        where: list[str] = []
         params: list[object] = []
         if within is not None:
             # one placeholder per value (a constant list DuckDB pushes into the
@@ -137,8 +139,12 @@ class _DuckDBReading(IbisStore):
             values = [str(v) for v in within[1]]
             if not values:
                 return []
-            sql += f" WHERE {q(within[0])} IN ({', '.join('?' * len(values))})"
+            where.append(f"{q(within[0])} IN ({', '.join('?' * len(values))})")
             params.extend(values)
+        if among is not None:
+            where.append(f"CAST({q(among.name)} AS BIGINT) = 1")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         # a whole-table aggregate has a row even for no rows; a GROUP BY has none
         sql += " GROUP BY ALL HAVING count(*) > 0"
         return self._raw.execute(sql, params).fetchall()

@@ -25,6 +25,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from matequity.analyses.organisations import table as org_table
 from matequity.counts.compute import count_table
 from matequity.disclosure.columns import release_columns
 from matequity.disclosure.policy import Policy
@@ -112,7 +113,7 @@ def build(
     grouping: str = "msds",
 ) -> QualityReport:
     """Every table of the report (unreleased)."""
-    orgs = engine.execute(engine.table("organisations"))
+    orgs = org_table(engine)
     mis = mis_ethnicity(engine)
     tables = {
         "field_quality.csv": field_quality(engine, orgs),

@@ -14,15 +14,16 @@ import pandas as pd
 from matequity.counts.compute import period_labels
 from matequity.engine.base import Engine
 from matequity.errors import UserError
+from matequity.measures.flags import FLAG
+
+EVENT, TERM_BIRTH = FLAG["moss_event"], FLAG["term_birth"]
 
 
 def monthly_events(engine: Engine) -> pd.DataFrame:
     """site_code, month, events, births."""
-    b = engine.table("babies_derived")
-    agg = b.group_by("site_code", "year", "month").aggregate(
-        events=b.moss_event.sum(), births=b.term_birth.sum()
-    )
-    df = engine.execute(agg)
+    rows = engine.sums("babies_derived", ["site_code", "year", "month"], [EVENT, TERM_BIRTH])
+    df = pd.DataFrame(rows, columns=["site_code", "year", "month", "events", "births"])
+    df = df.astype({"events": "int64", "births": "int64"})
     df["month"] = period_labels(df, "month")
     df = df.drop(columns=["year"])[["site_code", "month", "events", "births"]]
     return df.sort_values(["site_code", "month"]).reset_index(drop=True)
@@ -32,13 +33,11 @@ def daily_events(engine: Engine, sites: Sequence[str] | None = None) -> pd.DataF
     """site_code, date, events (days with at least one event), in that order
     (the same rows in the same order on every engine); ``sites``: only these
     sites' days (filtered in the engine)."""
-    b = engine.table("babies_derived")
-    e = b.filter(b.moss_event == 1)
-    if sites is not None:
-        e = e.filter(e.site_code.isin(list(sites)))
-    df = engine.execute(
-        e.group_by(site_code=e.site_code, date=e.birth_date).aggregate(events=e.count())
+    within = ("site_code", list(sites)) if sites is not None else None
+    rows = engine.sums(
+        "babies_derived", ["site_code", "birth_date"], [EVENT], within=within, among=EVENT
     )
+    df = pd.DataFrame(rows, columns=["site_code", "date", "events"]).astype({"events": "int64"})
     df["date"] = pd.to_datetime(df["date"]).dt.date.astype(str)
     return df.sort_values(["site_code", "date"]).reset_index(drop=True)
 
