@@ -20,58 +20,32 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from bench_engine import FIRST_ORGS, FLOOR_GROUP_BY, MATEQUITY, run
+from bench_engine import (
+    MATEQUITY,
+    count_command,
+    floor_group_by_command,
+    report_command,
+    report_key,
+    report_orgs,
+    run,
+)
 from machine import machine
 
 
 def commands(store: Path, births: Path, work: Path) -> dict[str, list[str]]:
-    # in a child process: this one stays small (see machine.py)
-    first = subprocess.run(
-        [sys.executable, "-c", FIRST_ORGS, str(store)], capture_output=True, text=True, check=True
-    )
-    trust, lmns = first.stdout.split()
-    orgs = {"board": trust, "lmns": lmns, "national": "E92000001"}
     out = {
-        "floor": [sys.executable, "-c", FLOOR_GROUP_BY, str(births), str(work / "floor.csv")],
-        "count": [
-            *MATEQUITY,
-            "counts",
-            "--store",
-            str(store),
-            "--measure",
-            "stillbirth",
-            "--by",
-            "ethnic_group",
-            "--level",
-            "trust",
-            "--period",
-            "year",
-            "-o",
-            str(work / "counts.csv"),
-        ],
+        "floor": floor_group_by_command(births, work / "floor.csv"),
+        "count": count_command(store, work / "counts.csv"),
         "help": [*MATEQUITY, "--help"],
     }
-    for kind, org in orgs.items():
-        for suffix, flag in (("", "--stabilised"), ("_crude", "--no-stabilised")):
-            out[f"report_{kind}{suffix}"] = [
-                *MATEQUITY,
-                "report",
-                kind,
-                "--store",
-                str(store),
-                "--org",
-                org,
-                "-o",
-                str(work / "r"),
-                "--format",
-                "html",
-                flag,
-            ]
+    for kind, org in report_orgs(store).items():
+        for stabilised in (True, False):
+            out[report_key(kind, stabilised)] = report_command(
+                kind, org, store, work / "r", stabilised
+            )
     return out
 
 

@@ -69,6 +69,71 @@ print(*con.execute("SELECT min(trust_code), min(lmns_code) FROM organisations").
 """
 
 
+def floor_group_by_command(births: Path, out: Path) -> list[str]:
+    """The floor: a bare DuckDB GROUP BY over the Parquet file, written to ``out``."""
+    return [sys.executable, "-c", FLOOR_GROUP_BY, str(births), str(out)]
+
+
+def count_command(store: Path, out: Path, engine: str = "duckdb") -> list[str]:
+    """The benchmarked count table: stillbirth by ethnic group, trust and year."""
+    return [
+        *MATEQUITY,
+        "counts",
+        "--store",
+        str(store),
+        "--engine",
+        engine,
+        "--measure",
+        "stillbirth",
+        "--by",
+        "ethnic_group",
+        "--level",
+        "trust",
+        "--period",
+        "year",
+        "-o",
+        str(out),
+    ]
+
+
+def report_orgs(store: Path) -> dict[str, str]:
+    """The organisation each report is benchmarked on (the store's first trust and
+    LMNS; England), read in a child process (see machine.py)."""
+    first = subprocess.run(
+        [sys.executable, "-c", FIRST_ORGS, str(store)], capture_output=True, text=True, check=True
+    )
+    trust, lmns = first.stdout.split()
+    return {"board": trust, "lmns": lmns, "national": "E92000001"}
+
+
+def report_command(
+    kind: str, org: str, store: Path, out: Path, stabilised: bool, engine: str = "duckdb"
+) -> list[str]:
+    """A report's build plus HTML, with or without the stabilised rates."""
+    return [
+        *MATEQUITY,
+        "report",
+        kind,
+        "--store",
+        str(store),
+        "--engine",
+        engine,
+        "--org",
+        org,
+        "-o",
+        str(out),
+        "--format",
+        "html",
+        "--stabilised" if stabilised else "--no-stabilised",
+    ]
+
+
+#: the result name of each report run: ``report_<kind>`` with the stabilised rates,
+#: ``report_<kind>_crude`` without
+def report_key(kind: str, stabilised: bool) -> str:
+    return f"report_{kind}{'' if stabilised else '_crude'}"
+
+
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall-clock seconds and peak memory (MiB) of one process."""
     t0 = time.perf_counter()
@@ -161,24 +226,9 @@ def main() -> None:
         )
         run([*MATEQUITY, "ingest", *map(str, files), "--store", str(store)])
         out["floor_group_by"] = median_run(
-            [sys.executable, "-c", FLOOR_GROUP_BY, str(births), str(work / "floor.csv")],
-            args.repeat,
+            floor_group_by_command(births, work / "floor.csv"), args.repeat
         )
-        count = [
-            *MATEQUITY,
-            "counts",
-            "--store",
-            str(store),
-            "--measure",
-            "stillbirth",
-            "--by",
-            "ethnic_group",
-            "--level",
-            "trust",
-            "--period",
-            "year",
-        ]
-        out["count_table"] = median_run([*count, "-o", str(work / "counts.csv")], args.repeat)
+        out["count_table"] = median_run(count_command(store, work / "counts.csv"), args.repeat)
         moss = [
             *MATEQUITY,
             "signals",
@@ -204,33 +254,11 @@ def main() -> None:
                 ],
                 1,
             )
-        first = subprocess.run(
-            [sys.executable, "-c", FIRST_ORGS, str(store)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        trust, lmns = first.stdout.split()
-        orgs = {"board": trust, "lmns": lmns, "national": "E92000001"}
+        orgs = report_orgs(store)
         for kind in args.reports.split(","):
-            for stab in ("--stabilised", "--no-stabilised"):
-                cmd = [
-                    *MATEQUITY,
-                    "report",
-                    kind,
-                    "--store",
-                    str(store),
-                    "--org",
-                    orgs[kind],
-                    "-o",
-                    str(work / "r"),
-                    "--format",
-                    "html",
-                    stab,
-                ]
-                out[f"report_{kind}{'' if stab == '--stabilised' else '_crude'}"] = median_run(
-                    cmd, 1
-                )
+            for stabilised in (True, False):
+                cmd = report_command(kind, orgs[kind], store, work / "r", stabilised)
+                out[report_key(kind, stabilised)] = median_run(cmd, 1)
         if args.spark:
             folder_store = work / "spark_store"
             sp = {"MATEQUITY_BENCH": "spark"}
@@ -247,45 +275,14 @@ def main() -> None:
                 sp,
             )
             out["spark_ingest"] = {"s": w, "peak_mib": m}
-            spark_count = [
-                *MATEQUITY,
-                "counts",
-                "--store",
-                str(folder_store),
-                "--engine",
-                "spark",
-                "--measure",
-                "stillbirth",
-                "--by",
-                "ethnic_group",
-                "--level",
-                "trust",
-                "--period",
-                "year",
-                "-o",
-                str(work / "counts_spark.csv"),
-            ]
-            w, m = run(spark_count, sp)
+            w, m = run(count_command(folder_store, work / "counts_spark.csv", "spark"), sp)
             out["spark_count_table"] = {"s": w, "peak_mib": m}
             same = (work / "counts.csv").read_bytes() == (work / "counts_spark.csv").read_bytes()
             out["spark_counts_identical"] = same
-            w, m = run(
-                [
-                    *MATEQUITY,
-                    "report",
-                    "lmns",
-                    "--store",
-                    str(folder_store),
-                    "--engine",
-                    "spark",
-                    "--org",
-                    lmns,
-                    "-o",
-                    str(work / "rs"),
-                    "--format",
-                    "html",
-                ]
+            lmns_report = report_command(
+                "lmns", orgs["lmns"], folder_store, work / "rs", True, "spark"
             )
+            w, m = run(lmns_report, sp)
             out["spark_report_lmns"] = {"s": w, "peak_mib": m}
     meta = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "repeat": args.repeat}
     res = ROOT / "benchmarks" / "results" / f"engine_{n}.json"

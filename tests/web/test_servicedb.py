@@ -46,22 +46,16 @@ def test_the_quick_check_knows_the_newest_revision(db):
     the scripts' newest revision, and any other state goes to Alembic (an
     unknown revision is its error; a database never migrated is migrated)."""
     assert head() == HEAD
+    version = sa.table(VERSION_TABLE, sa.column("version_num"))
     with db.begin() as con:
-        con.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'older'"))
+        con.execute(sa.update(version).values(version_num="older"))
     with pytest.raises(Exception, match="older"):  # Alembic looks for that revision
         upgrade(db.engine)
     with db.begin() as con:
-        con.execute(sa.text(f"DELETE FROM {VERSION_TABLE}"))
+        con.execute(sa.delete(version))
     assert current(db.engine) is None
     with db.begin() as con:  # never migrated: no tables and no revision
-        for table in reversed(metadata.sorted_tables):
-            con.execute(
-                sa.text(
-                    f"DROP TABLE {table.name} CASCADE"
-                    if db.dialect == "postgresql"
-                    else f"DROP TABLE {table.name}"
-                )
-            )
+        metadata.drop_all(con)
     assert upgrade(db.engine) == HEAD == current(db.engine)
 
 

@@ -138,7 +138,7 @@ def count_rows(
             lead.append(((label, level, *org, *g[i : i + len(by)]), g))
         for m in ms:
             num, den = at[m.numerator_flag.name], at[m.denominator_flag.name]
-            rows.extend((*head, m.name, int(g[num] or 0), int(g[den] or 0)) for head, g in lead)
+            rows.extend((*head, m.name, g[num], g[den]) for head, g in lead)
     cols = tidy.columns(by)
     rows = tidy.complete(cols, rows, by)
     if totals and by:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # Ibis and pandas are imported where a query needs them
     from matequity.measures.flags import Flag
 
 #: one row of :meth:`Engine.sums`: the group's values, then each flag's sum
-#: (None where no row of the group has a value)
 Row = tuple[Any, ...]
 
 
@@ -99,9 +98,13 @@ class IbisStore:
 
     # reading
     def table(self, name: str) -> ir.Table:
+        self.table_exists(name)
+        return self._con.table(name)
+
+    def table_exists(self, name: str) -> None:
+        """Raise the store's one-line error unless table ``name`` exists."""
         if not self.has_table(name):
             raise UserError(f"{self.location}: the store has no table '{name}'")
-        return self._con.table(name)
 
     def has_table(self, name: str) -> bool:
         return name in self._con.list_tables()
@@ -145,9 +148,8 @@ class IbisStore:
         df = self.execute(agg)
         # a frame holds an integer key with missing values as floats, and a date
         # as a timestamp: give them back as int and date, as DuckDB's rows are
-        schema = agg.schema()
-        kinds = [schema[k] for k in keys]
-        as_python = [int if t.is_integer() else _date if t.is_date() else None for t in kinds]
+        types = [agg.schema()[k] for k in keys]
+        as_python = [int if ty.is_integer() else _date if ty.is_date() else None for ty in types]
         as_python += [int] * len(total)
         return [
             tuple(
@@ -180,7 +182,10 @@ class IbisStore:
         if not self._closed:
             self._closed = True
             with contextlib.suppress(Exception):
-                self._con.disconnect()
+                self._disconnect()
+
+    def _disconnect(self) -> None:
+        self._con.disconnect()
 
     def __enter__(self):
         return self

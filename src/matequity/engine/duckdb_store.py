@@ -149,16 +149,8 @@ class _DuckDBReading(IbisStore):
         sql += " GROUP BY ALL HAVING count(*) > 0"
         return self._raw.execute(sql, params).fetchall()
 
-    def table_exists(self, name: str) -> None:
-        """Raise the store's one-line error unless table ``name`` exists."""
-        if not self.has_table(name):
-            raise UserError(f"{self.location}: the store has no table '{name}'")
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            with contextlib.suppress(Exception):
-                self._raw.close()
+    def _disconnect(self) -> None:
+        self._raw.close()  # the Ibis backend, if made, shares this connection
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         """As :meth:`IbisStore.execute`, the same frame.

@@ -221,8 +221,7 @@ class SparkStore(IbisStore):
         return name in self._views
 
     def table(self, name: str) -> ir.Table:
-        if not self.has_table(name):
-            raise UserError(f"{self.location}: the store has no table '{name}'")
+        self.table_exists(name)
         if self._database is not None:
             return self._con.table(name, database=self._database)
         return self._con.table(self._views[name])
