@@ -650,3 +650,52 @@ def test_no_small_count_recoverable_from_an_lmns_reports_data(synthetic_store):
     assert len(tables) >= 5
     assert any(t.frame["numerator"].eq(5).any() for t in tables)
     assert_nothing_recoverable(tables, orgs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 40),  # released numerator
+            st.integers(0, 400),  # released denominator
+            st.sampled_from(["proportion", "rate", "ratio", None]),
+            st.sampled_from([1.0, 100.0, 1000.0, float("nan")]),
+            st.integers(-1, 3),  # noise in the shown value's last decimal (-1: withheld)
+            st.booleans(),  # limits shown
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_reproduced_rows_agree_with_each_row_alone(rows):
+    """The attacker's table-at-once check (which rows' figures follow from their
+    released counts) gives, row by row, what each row's figures computed alone
+    from its own counts give."""
+    from matequity.disclosure import attack as atk
+    from matequity.disclosure import inversion
+
+    x = np.array([r[0] for r in rows], dtype=float)
+    n = np.array([r[1] for r in rows], dtype=float)
+    stat = [r[2] for r in rows]
+    mult = np.array([r[3] for r in rows])
+    value = np.full(len(rows), np.nan)
+    lower = np.full(len(rows), np.nan)
+    for i, (xi, ni, s, m, noise, limits) in enumerate(rows):
+        if s is None or not np.isfinite(m) or ni <= 0 or (s == "proportion" and xi > ni):
+            continue
+        one = add_rates(pd.DataFrame({"numerator": [xi], "denominator": [ni]}), s, m)
+        if noise >= 0:
+            value[i] = round(float(one["value"].iloc[0]), 1) + 0.1 * noise
+        if limits:
+            lower[i] = round(float(one["lower_95"].iloc[0]), 1)
+    stat_vals = {"value": value, "lower_95": lower}
+    dec = {c: inversion.decimals(v) for c, v in stat_vals.items()}
+    got = atk._reproduced_rows({"numerator": x, "denominator": n}, stat, mult, stat_vals, dec)
+    for i in range(len(rows)):
+        shown = {c: (float(v[i]), dec[c]) for c, v in stat_vals.items() if np.isfinite(v[i])}
+        ok = not (stat[i] is None or not np.isfinite(mult[i]) or not shown or n[i] <= 0)
+        ok = ok and not (stat[i] == "proportion" and x[i] > n[i])
+        if ok:
+            alone = inversion.rate_statistics(x[i : i + 1], n[i : i + 1], stat[i], mult[i], ("95",))
+            ok = bool(inversion.matching(alone, shown)[0])
+        assert got[i] == ok, (i, rows[i])

@@ -97,6 +97,29 @@ def test_sums_among_the_rows_with_a_flag(engine, duck, babies, by, within):
 
 
 @pytest.mark.parametrize(("by", "within"), CASES, ids=lambda c: repr(c))
+def test_sums_with_the_count_of_rows(engine, duck, babies, by, within):
+    """``count``: each group's number of rows last (every row, whatever its
+    flags: completeness counts babies of any outcome)."""
+    within = _within(babies, within)
+    flags = [FLAGS["stillbirth"]]
+    df = babies if within is None else babies[babies[within[0]].isin(within[1])]
+    if by:
+        g = df.groupby(by, dropna=False, sort=False)
+        want = g[["stillbirth"]].sum().join(g.size().rename("n")).reset_index()
+        want = sorted((tuple(plain(v) for v in r) for r in want.itertuples(index=False)), key=repr)
+    else:
+        want = [(int(df["stillbirth"].fillna(False).sum()), len(df))]
+    got = engine.sums("babies_derived", by, flags, within=within, count=True)
+    assert sorted(got, key=repr) == want
+    assert sum(r[-1] for r in got) == len(df)
+    only_rows = engine.sums("babies_derived", by, [], within=within, count=True)
+    assert sorted(only_rows, key=repr) == sorted((r[:-2] + r[-1:] for r in want), key=repr)
+    if engine is duck:
+        ibis_path = IbisStore.sums(duck, "babies_derived", by, flags, within=within, count=True)
+        assert sorted(ibis_path, key=repr) == want
+
+
+@pytest.mark.parametrize(("by", "within"), CASES, ids=lambda c: repr(c))
 def test_duckdb_sql_and_ibis_agree(duck, babies, by, within):
     within = _within(babies, within)
     sql = duck.sums("babies_derived", by, BABY_FLAGS, within=within)

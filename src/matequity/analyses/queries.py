@@ -26,7 +26,7 @@ from matequity.engine.base import Engine
 from matequity.errors import UserError
 from matequity.measures.catalogue import BY_NAME, MEASURES
 from matequity.model import schema
-from matequity.quality.completeness import completeness
+from matequity.quality.completeness import completeness, site_cells
 from matequity.signals.from_store import daily_events, monthly_events
 from matequity.signals.moss import moss, signal_summary
 from matequity.signals.vlad import vlad
@@ -228,12 +228,8 @@ def quality_summary(
     if org_codes is not None and len(org_codes) == 0:
         df = pd.DataFrame(columns=cols)
     else:
-        b = engine.table("babies_derived")
-        if org_codes is not None:
-            b = b.filter(b[code_col].isin(list(org_codes)))
-        cells = engine.execute(
-            b.group_by("site_code", "ethnic_group", "imd_quintile").aggregate(babies=b.count())
-        )
+        within = None if org_codes is None else (code_col, list(org_codes))
+        cells = site_cells(engine, within=within)
         orgs = org_table(engine)
         if org_codes is not None:
             orgs = orgs[orgs[code_col].isin(list(org_codes))]

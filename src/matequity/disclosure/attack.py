@@ -320,6 +320,7 @@ class _Attack:
             stat_vals = {c: _numbers(f, c) for c in stat_cols}
             dec = {c: inversion.decimals(v) for c, v in stat_vals.items()}
             methods = _text(f, "method")
+            reproduced = _reproduced_rows(counts, stat, mult, stat_vals, dec)
             for i, cid in enumerate(ids.tolist()):
                 pol = pols[i]
                 recomputed = False
@@ -353,13 +354,7 @@ class _Attack:
                 }
                 if not shown or stat[i] is None or not np.isfinite(mult[i]):
                     continue
-                rx = counts["numerator"][i] if "numerator" in counts else np.nan
-                rn = counts["denominator"][i] if "denominator" in counts else np.nan
-                if (
-                    np.isfinite(rx)
-                    and np.isfinite(rn)
-                    and _reproduced(rx, rn, stat[i], mult[i], shown)
-                ):
+                if reproduced[i]:
                     continue
                 self.rate_rows.append((cid, shown, stat[i], float(mult[i])))
                 if stat[i] == "rate" and methods[i] in ("Exact", "Byars"):
@@ -627,13 +622,42 @@ def _recomputed(r: float, eq: Equation, released: dict[int, float]) -> bool:
     return bool(np.isfinite(r) and r == np.nansum(np.asarray(vals, dtype=float)))
 
 
-def _reproduced(rx: float, rn: float, stat: str, mult: float, shown: dict) -> bool:
-    """The shown figures follow from the released counts."""
-    if rn <= 0 or (stat == "proportion" and rx > rn):
-        return False
-    levels = tuple(sorted({c.split("_", 1)[1] for c in shown if is_limit(c)})) or ("95",)
-    stats = inversion.rate_statistics(np.array([rx]), np.array([rn]), stat, mult, levels)
-    return bool(inversion.matching(stats, shown)[0])
+def _reproduced_rows(
+    counts: dict[str, np.ndarray],
+    stat: list[str | None],
+    mult: np.ndarray,
+    stat_vals: dict[str, np.ndarray],
+    dec: dict[str, int],
+) -> np.ndarray:
+    """Rows of one table whose shown figures (every finite value and limit)
+    follow from their released counts, computed for all rows at once."""
+    out = np.zeros(len(stat), dtype=bool)
+    if "numerator" not in counts or "denominator" not in counts or not stat_vals:
+        return out
+    rx, rn = counts["numerator"], counts["denominator"]
+    st = np.asarray(stat, dtype=object)
+    known = np.array([s is not None for s in stat], dtype=bool)
+    ok = known & np.isfinite(rx) & np.isfinite(rn) & (rn > 0) & np.isfinite(mult)
+    ok &= ~((st == "proportion") & (rx > rn))
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return out
+    levels = tuple(sorted({c.split("_", 1)[1] for c in stat_vals if is_limit(c)})) or ("95",)
+    stats = inversion.rate_statistics(
+        rx[idx], rn[idx], pd.Series(st[idx]), pd.Series(mult[idx]), levels
+    )
+    match = np.ones(len(idx), dtype=bool)
+    shown_any = np.zeros(len(idx), dtype=bool)
+    for c, v in stat_vals.items():
+        vi = v[idx]
+        shown = np.isfinite(vi)
+        shown_any |= shown
+        got = stats[c].to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            close = np.abs(got - vi) <= inversion.tolerance(vi, dec[c])
+        match &= ~shown | close
+    out[idx] = match & shown_any
+    return out
 
 
 def _group_column(f: pd.DataFrame, refs: list[str], ident: list[str]) -> str | None:

@@ -42,9 +42,14 @@ def tolerance(value: np.ndarray | float, d: int) -> np.ndarray:
 
 
 def rate_statistics(
-    xs: np.ndarray, ns: np.ndarray, statistic: str, multiplier: float, levels: tuple[str, ...]
+    xs: np.ndarray,
+    ns: np.ndarray,
+    statistic: str | pd.Series,
+    multiplier: float | pd.Series,
+    levels: tuple[str, ...],
 ) -> pd.DataFrame:
-    """Value and limits of every pair, as released tables compute them."""
+    """Value and limits of every pair, as released tables compute them
+    (``statistic`` and ``multiplier`` one for all pairs, or one per pair)."""
     df = pd.DataFrame({"numerator": xs, "denominator": ns})
     return add_rates(df, statistic, multiplier, levels=levels)
 

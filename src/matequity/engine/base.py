@@ -54,15 +54,17 @@ class Engine(Protocol):
         *,
         within: tuple[str, Sequence[str]] | None = None,
         among: Flag | None = None,
+        count: bool = False,
     ) -> list[Row]:
         """One GROUP BY over table ``name``: a row per group of the ``by``
         columns (one row for the whole table when ``by`` is empty, none when it
         has no rows) with the sum of each 0/1 flag (0 where no row has it set,
-        missing counting as unset); ``within`` = (column,
+        missing counting as unset) and, with ``count``, the group's number of
+        rows; ``within`` = (column,
         values) keeps only rows whose column holds one of the values, and
         ``among`` only rows with that flag set, before the sums (so a group
-        without such rows has no row). Plain Python values, in the order ``by``
-        then ``flags``."""
+        without such rows has no row). Plain Python values, in the order ``by``,
+        ``flags``, then the count."""
         ...
 
     def version(self) -> str: ...
@@ -131,6 +133,7 @@ class IbisStore:
         *,
         within: tuple[str, Sequence[str]] | None = None,
         among: Flag | None = None,
+        count: bool = False,
     ) -> list[Row]:
         """As :meth:`Engine.sums`, as one Ibis expression (any backend)."""
         t = self.table(name)
@@ -139,6 +142,8 @@ class IbisStore:
         if among is not None:
             t = t.filter(among.value(t) == 1)
         total = {f"_sum{i}": f.value(t).sum().fill_null(0) for i, f in enumerate(flags)}
+        if count:
+            total["_count"] = t.count()
         keys = [f"_by{i}" for i in range(len(by))]
         if by:
             agg = t.group_by(**{k: t[c] for k, c in zip(keys, by, strict=True)}).aggregate(**total)

@@ -119,6 +119,7 @@ class _DuckDBReading(IbisStore):
         *,
         within: tuple[str, Sequence[str]] | None = None,
         among: Flag | None = None,
+        count: bool = False,
     ) -> list[Row]:
         """As :meth:`IbisStore.sums`, as one SQL statement when every flag is a
         column (a flag with its own expression goes through Ibis). Only the
@@ -126,10 +127,12 @@ class _DuckDBReading(IbisStore):
         (codes, of a text or ENUM column) are bound as parameters (which imports
         pandas: DuckDB checks each bound value's type against pandas')."""
         if any(f.expr is not None for f in [*flags, *([among] if among else [])]):
-            return super().sums(name, by, flags, within=within, among=among)
+            return super().sums(name, by, flags, within=within, among=among, count=count)
         self.table_exists(name)
         q = files.quote_ident
         select = [*map(q, by), *(f"coalesce(sum(CAST({q(f.name)} AS BIGINT)), 0)" for f in flags)]
+        if count:
+            select.append("count(*)")
         sql = f"SELECT {', '.join(select)} FROM {q(name)}"
         where: list[str] = []
         params: list[object] = []

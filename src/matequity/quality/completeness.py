@@ -8,6 +8,8 @@ the rest is arithmetic on that small count table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from matequity.engine.base import Engine
@@ -17,11 +19,18 @@ from matequity.stats.missing_bounds import UNRECORDED
 COLUMNS = ("dimension", "by", "org_level", "org_code", "category", "known", "total", "percent")
 
 
-def site_cells(engine: Engine, grouping: str = "msds") -> pd.DataFrame:
-    b = engine.table("babies_derived")
-    eth = b.ethnic_group_ons if grouping == "ons" else b.ethnic_group
-    agg = b.group_by("site_code", "imd_quintile", ethnic_group=eth).aggregate(babies=b.count())
-    return engine.execute(agg)[["site_code", "ethnic_group", "imd_quintile", "babies"]]
+def site_cells(
+    engine: Engine, grouping: str = "msds", *, within: tuple[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """Babies (every row, whatever the outcome) by site x ethnic group (MSDS or
+    ONS ``grouping``) x IMD quintile: one GROUP BY in the engine
+    (:meth:`~matequity.engine.base.Engine.sums`); ``within`` = (organisation code
+    column, codes) counts those organisations' babies only."""
+    eth = "ethnic_group_ons" if grouping == "ons" else "ethnic_group"
+    rows = engine.sums(
+        "babies_derived", ("site_code", eth, "imd_quintile"), (), within=within, count=True
+    )
+    return pd.DataFrame(rows, columns=["site_code", "ethnic_group", "imd_quintile", "babies"])
 
 
 def completeness(cells: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:
