@@ -13,12 +13,18 @@ rounds and each step's ratio to the floor's median are written to a JSON file.
 The store must hold the births of FILE (``bench_engine.py`` builds one) and,
 for the board report to read a register, ``signals run`` must have been run
 on it.
+
+A report with the stabilised rates reads the fits saved beside the store
+(``<store>.fits``) once one run has made them; ``report_<kind>_fitting`` is the
+same report with that folder removed before each run (not timed), so it fits
+the models, as the first report on a newly loaded store does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -46,7 +52,13 @@ def commands(store: Path, births: Path, work: Path) -> dict[str, list[str]]:
             out[report_key(kind, stabilised)] = report_command(
                 kind, org, store, work / "r", stabilised
             )
+        out[f"{report_key(kind, True)}_fitting"] = out[report_key(kind, True)]
     return out
+
+
+def saved_fits(store: Path) -> Path:
+    """Where the reports save their model fits (matequity.analyses.saved_fits)."""
+    return store.with_name(store.name + ".fits")
 
 
 def main() -> None:
@@ -68,6 +80,8 @@ def main() -> None:
         runs: dict[str, list[tuple[float, float]]] = {s: [] for s in steps}
         for _ in range(args.rounds):
             for s in steps:
+                if s.endswith("_fitting"):
+                    shutil.rmtree(saved_fits(args.store), ignore_errors=True)
                 runs[s].append(run(cmds[s]))
     floor = statistics.median(w for w, _m in runs["floor"])
     result = {

@@ -165,3 +165,18 @@ def test_winsorising_bounds_phi(zs):
     """Winsorised phi never exceeds the raw mean square."""
     z = np.array(zs)
     assert np.mean(od._winsorise(z) ** 2) <= np.mean(z**2) + 1e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-5, 5).map(lambda v: v / 2), min_size=1, max_size=60))
+def test_truncation_ranks_as_scipy(zs):
+    """FunnelPlotR's SHMI truncation ranks the z-scores with average ties
+    (``rank()`` in R, ``scipy.stats.rankdata`` here): the units kept are those of
+    that ranking, ties included."""
+    from scipy.stats import rankdata
+
+    from matequity.stats.overdispersion import _truncate
+
+    z = np.array(zs)
+    sp = np.floor(rankdata(z, method="average") * 10 / (z.size + 1))
+    assert (_truncate(z) == ((sp > 0) & (sp < 9))).all()

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matequity.analyses import saved_fits
 from matequity.analyses.organisations import table as org_table
 from matequity.counts.case_mix import birth_years, case_mix_counts, default_case_mix, measure_named
 from matequity.disclosure.policy import ANALYST_ONLY, Policy, get
 from matequity.engine.base import Engine
 from matequity.errors import UserError
+from matequity.measures.definition import Measure
 from matequity.model.comparator_groups import assign_comparator_groups
 from matequity.stats.bands import MBRRACE_2013_15, BandScheme
 from matequity.stats.stabilised import stabilised_rates
@@ -77,13 +79,60 @@ def stabilised_rates_for_store(
     when None) for every trust (or site, ``level='site'``), by MBRRACE-UK comparator
     group, released under ``policy`` ('nhs' by default; None: analyst-only).
     ``case_mix``: default MBRRACE-UK's for the measure; ``()`` for stabilised rates
-    without adjustment."""
+    without adjustment. The fit is made once per store content and saved beside
+    the store (:mod:`matequity.analyses.saved_fits`)."""
     m = measure_named(measure)
+    years = parse_period(period)
+    mix = tuple(case_mix) if case_mix is not None else default_case_mix(m)
+    params = {
+        "measure": m.name,
+        "years": list(years) if years else None,
+        "case_mix": list(mix),
+        "method": method,
+        "nagq": nagq,
+        "bands": repr(bands),
+        "level": level,
+    }
+    saved = saved_fits.read(engine, "stabilised", params)
+    if saved is None:
+        units, model, present = _fit(engine, m, period, mix, method, nagq, bands, level)
+        saved_fits.save(
+            engine, "stabilised", params, {"years": present}, {"units": units, "model": model}
+        )
+    else:
+        values, frames = saved
+        units, model, present = frames["units"], frames["model"], values["years"]
+    units = _release(units, policy, float(m.multiplier))
+    first = ["period", "org_level", "org_code", "org_name", "measure", "comparator_group"]
+    rest = [c for c in units.columns if c not in first]
+    pol = policy if isinstance(policy, str) or policy is None else policy.name
+    return StoreStabilisedRates(
+        units=units[first + rest],
+        model=model,
+        measure=m.name,
+        period=f"{present[0]}:{present[-1]}",
+        years=tuple(present),
+        case_mix=mix,
+        policy=pol or ANALYST_ONLY,
+    )
+
+
+def _fit(
+    engine: Engine,
+    m: Measure,
+    period: str | tuple[int, int] | None,
+    mix: tuple[str, ...],
+    method: str,
+    nagq: int,
+    bands: BandScheme,
+    level: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Every unit's figures before disclosure control, the model's table and the
+    years of birth present (``period`` as :func:`stabilised_rates_for_store` has it)."""
     years = parse_period(period)
     present = birth_years(engine, years)
     if not present:
         raise UserError(f"no births in the store for period {period}")
-    mix = tuple(case_mix) if case_mix is not None else default_case_mix(m)
     cells = case_mix_counts(engine, m, mix, years, level=level)
     if cells.empty:
         raise UserError(f"no {m.name} denominators in the store for period {period}")
@@ -106,23 +155,10 @@ def stabilised_rates_for_store(
     names = cells.drop_duplicates("org_code").set_index("org_code")["org_name"]
     units = res.units.merge(groups, on=["org_code", "comparator_group"], how="left")
     units.insert(0, "org_name", units["org_code"].map(names))
-    label = f"{present[0]}:{present[-1]}"
     units.insert(0, "measure", m.name)
     units.insert(0, "org_level", level)
-    units.insert(0, "period", label)
-    units = _release(units, policy, float(m.multiplier))
-    first = ["period", "org_level", "org_code", "org_name", "measure", "comparator_group"]
-    rest = [c for c in units.columns if c not in first]
-    pol = policy if isinstance(policy, str) or policy is None else policy.name
-    return StoreStabilisedRates(
-        units=units[first + rest],
-        model=res.model,
-        measure=m.name,
-        period=label,
-        years=tuple(present),
-        case_mix=mix,
-        policy=pol or ANALYST_ONLY,
-    )
+    units.insert(0, "period", f"{present[0]}:{present[-1]}")
+    return units, res.model, present
 
 
 def _release(units: pd.DataFrame, policy: Policy | str | None, multiplier: float) -> pd.DataFrame:

@@ -1,0 +1,185 @@
+"""Model fits saved beside the store: a fit is made once per store content.
+
+A stabilised-rates fit (a binomial GLMM over every trust's case-mix cells,
+:mod:`matequity.stats.glmm`; about a second per measure at 6M births) depends only
+on the store's content, the fit's parameters and the code that makes it. The
+first analysis that needs one makes it and saves the result in the folder
+``<store>.fits`` beside the store (one JSON record and Parquet tables per fit,
+written under temporary names and renamed, the record last); later analyses of
+the same content read it back, exactly (Parquet keeps every value and type).
+
+A fit is found by a key: a hash of every load of the store (its number, the
+loaded file's SHA-256, its time), the derived tables' stamp, the source of the
+modules that make the fit (:data:`DEFINING`), the numerical libraries' versions
+and the fit's parameters. So a store loaded again, rebuilt or replaced by another
+at the same path, or a matequity with other definitions, never reads an old fit;
+saving a fit removes those of other store contents.
+
+What is saved is an analyst-only table (trust-level counts and estimates before
+disclosure control), beside the records it came from and as private as they
+are; analyses release it under their policy after reading. A store that is not a
+local path (a Spark catalog) or a folder that cannot be written is simply fitted
+every time: saving is never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from matequity.engine.base import Engine
+
+#: the packages and modules whose source makes a fit (every file of a package)
+DEFINING = (
+    "matequity.stats",
+    "matequity.counts",
+    "matequity.model",
+    "matequity.measures",
+    "matequity.vocabulary",
+    "matequity.analyses.organisations",
+    "matequity.analyses.stabilised_rates",
+    "matequity.analyses.saved_fits",
+)
+#: the libraries whose versions can change a fit's numbers
+LIBRARIES = ("numpy", "scipy", "pandas", "duckdb")
+#: the version of the saved layout
+LAYOUT = 1
+
+
+def folder(engine: Engine) -> Path | None:
+    """Where the store's fits are saved (None: a store that is not a local path)."""
+    loc = str(engine.location)
+    if not loc or loc.startswith("catalog:"):
+        return None
+    p = Path(loc)
+    return p.with_name(p.name + ".fits")
+
+
+def _sources() -> list[Path]:
+    out = []
+    for name in DEFINING:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        out += sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
+    return out
+
+
+def _code() -> str:
+    h = hashlib.sha256()
+    for p in _sources():
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    for lib in LIBRARIES:
+        h.update(f"{lib}={importlib.metadata.version(lib)}".encode())
+    return h.hexdigest()
+
+
+def content(engine: Engine) -> str | None:
+    """A fingerprint of the store's content: every load and the derived stamp
+    (None: a store with nothing loaded)."""
+    if not engine.has_table("loads"):
+        return None
+    loads = sorted(
+        (str(r.get("load_id")), str(r.get("sha256")), str(r.get("loaded_at")))
+        for r in engine.rows("loads")
+    )
+    if not loads:
+        return None
+    stamps = (
+        sorted(str(sorted(r.items())) for r in engine.rows("derived_meta"))
+        if engine.has_table("derived_meta")
+        else []
+    )
+    return hashlib.sha256(json.dumps([loads, stamps]).encode()).hexdigest()
+
+
+def key(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(store fingerprint, key) of a fit of ``kind`` with ``params`` (JSON
+    values); None when the store has no content to key on."""
+    store = content(engine)
+    if store is None:
+        return None
+    what = json.dumps(
+        {"layout": LAYOUT, "kind": kind, "params": params, "code": _code(), "store": store},
+        sort_keys=True,
+    )
+    return store, f"{kind}-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
+
+
+def read(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[dict, dict] | None:
+    """The saved fit's record and tables, or None when there is none to read."""
+    where, k = folder(engine), key(engine, kind, params)
+    if where is None or k is None:
+        return None
+    record = where / f"{k[1]}.json"
+    try:
+        meta = json.loads(record.read_text())
+        frames = {n: pd.read_parquet(where / f"{k[1]}.{n}.parquet") for n in meta["tables"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none saved, or half written or damaged: fit again
+    if meta.get("key") != k[1]:
+        return None
+    return meta["values"], frames
+
+
+def save(
+    engine: Engine,
+    kind: str,
+    params: Mapping[str, Any],
+    values: Mapping[str, Any],
+    frames: Mapping[str, pd.DataFrame],
+) -> Path | None:
+    """Save a fit (``values``: JSON values; ``frames``: its tables); the path of
+    its record, or None when it could not be saved (nothing is raised)."""
+    where, k = folder(engine), key(engine, kind, params)
+    if where is None or k is None:
+        return None
+    store, name = k
+    tmp = f".tmp-{os.getpid()}"
+    written: list[Path] = []
+    try:
+        where.mkdir(exist_ok=True)
+        for n, df in frames.items():
+            part = where / f"{name}.{n}.parquet{tmp}"
+            written.append(part)
+            df.to_parquet(part)
+        record = where / f"{name}.json{tmp}"
+        written.append(record)
+        meta = {"key": name, "store": store, "tables": list(frames), "values": dict(values)}
+        record.write_text(json.dumps(meta))
+        for p in written:  # the record last: a fit is there once its record is
+            os.replace(p, p.with_name(p.name.removesuffix(tmp)))
+    except (OSError, ValueError, TypeError, ImportError):
+        for p in written:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        return None
+    _prune(where, store)
+    return where / f"{name}.json"
+
+
+def _prune(where: Path, store: str) -> None:
+    """Remove the fits of other store contents."""
+    for record in where.glob("*.json"):
+        try:
+            meta = json.loads(record.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(meta, dict) or meta.get("store") == store:
+            continue
+        for n in meta.get("tables", []):
+            with contextlib.suppress(OSError):
+                (where / f"{record.stem}.{n}.parquet").unlink()
+        with contextlib.suppress(OSError):
+            record.unlink()
