@@ -115,3 +115,14 @@ def test_no_folder_for_a_catalog_store():
         location = "catalog:maternity"
 
     assert saved_fits.folder(Catalog()) is None  # type: ignore[arg-type]
+
+
+def test_fits_of_other_code_are_removed_when_one_is_saved(store, monkeypatch):
+    with engine.open("duckdb", store) as eng:
+        sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
+        folder = store.with_name("store.duckdb.fits")
+        old = {p.name for p in folder.iterdir()}
+        monkeypatch.setattr(saved_fits, "_code", lambda: "a newer matequity")
+        sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
+    now = {p.name for p in folder.iterdir()}
+    assert len(now) == len(old) == 3 and not now & old

@@ -13,7 +13,7 @@ loaded file's SHA-256, its time), the derived tables' stamp, the source of the
 modules that make the fit (:data:`DEFINING`), the numerical libraries' versions
 and the fit's parameters. So a store loaded again, rebuilt or replaced by another
 at the same path, or a matequity with other definitions, never reads an old fit;
-saving a fit removes those of other store contents.
+saving a fit removes those of other store contents or other code.
 
 What is saved is an analyst-only table (trust-level counts and estimates before
 disclosure control), beside the records it came from and as private as they
@@ -117,6 +117,12 @@ def key(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[str, str]
     return store, f"{kind}-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
 
 
+def _generation(store: str) -> str:
+    """What a saved fit must share with today's to be kept: the store's content,
+    this code and the layout."""
+    return hashlib.sha256(f"{LAYOUT}:{store}:{_code()}".encode()).hexdigest()
+
+
 def read(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[dict, dict] | None:
     """The saved fit's record and tables, or None when there is none to read."""
     where, k = folder(engine), key(engine, kind, params)
@@ -156,7 +162,12 @@ def save(
             df.to_parquet(part)
         record = where / f"{name}.json{tmp}"
         written.append(record)
-        meta = {"key": name, "store": store, "tables": list(frames), "values": dict(values)}
+        meta = {
+            "key": name,
+            "generation": _generation(store),
+            "tables": list(frames),
+            "values": dict(values),
+        }
         record.write_text(json.dumps(meta))
         for p in written:  # the record last: a fit is there once its record is
             os.replace(p, p.with_name(p.name.removesuffix(tmp)))
@@ -165,18 +176,18 @@ def save(
             with contextlib.suppress(OSError):
                 p.unlink()
         return None
-    _prune(where, store)
+    _prune(where, _generation(store))
     return where / f"{name}.json"
 
 
-def _prune(where: Path, store: str) -> None:
-    """Remove the fits of other store contents."""
+def _prune(where: Path, generation: str) -> None:
+    """Remove the fits of other store contents or of other code."""
     for record in where.glob("*.json"):
         try:
             meta = json.loads(record.read_text())
         except (OSError, ValueError):
             continue
-        if not isinstance(meta, dict) or meta.get("store") == store:
+        if not isinstance(meta, dict) or meta.get("generation") == generation:
             continue
         for n in meta.get("tables", []):
             with contextlib.suppress(OSError):
