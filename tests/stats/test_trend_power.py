@@ -12,6 +12,7 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matequity.errors import UserError
 from matequity.stats import power
 from matequity.stats.trend import no_finite_slope, time_value, trend
 
@@ -86,6 +87,54 @@ def test_gap_narrowing_detected():
     trends = out.query("result == 'trend'").set_index("group")["estimate"]
     assert trends["Black"] == pytest.approx(-6.0, abs=1e-6)
     assert gap["estimate"] == pytest.approx(0.94 / 0.99, rel=1e-6)
+
+
+@pytest.mark.parametrize("results", [("ambition",), ("trend",), ("gap",), ("trend", "gap")])
+def test_asking_for_some_results_gives_those_rows_of_the_whole_table(results):
+    """``results`` fits only what is asked for (the national report wants the
+    ambition alone); the rows are those of the whole table, in the same order."""
+    years = range(2015, 2025)
+    parts = [
+        _series(0.008, -6.0, years, 50_000, "Black"),
+        _series(0.003, -1.0, years, 400_000, "White"),
+        _series(0.005, 2.0, years, 80_000, "Asian"),
+        _series(0.0001, 1.0, years, 80_000, "Asian", "maternal_mortality"),
+        _series(0.0001, -2.0, years, 400_000, "White", "maternal_mortality"),
+    ]
+    df = pd.concat(parts, ignore_index=True)
+    whole = trend(df, "period", by="group", reference="White")
+    some = trend(df, "period", by="group", reference="White", results=results)
+    want = whole[whole["result"].isin(results)].reset_index(drop=True)
+    assert len(want) and set(some["result"]) == set(results)
+    pd.testing.assert_frame_equal(some, want, check_dtype=False)  # all-missing columns
+    with pytest.raises(UserError, match="results"):
+        trend(df, "period", results=("trends",))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    years=st.integers(3, 12),
+    rate=st.floats(1e-4, 0.05),
+    apc=st.floats(-15, 15),
+    births=st.integers(200, 700_000),
+)
+def test_log_linear_estimates_are_statsmodels_glm(seed, years, rate, apc, births):
+    """The ambition's trend (intercept and slope of the Poisson log-linear model)
+    is the maximum-likelihood fit statsmodels' GLM gives."""
+    from matequity.stats.trend import log_linear
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(2015, 2015 + years, dtype=float)
+    n = rng.integers(births // 2 + 1, births + 2, size=years).astype(float)
+    o = rng.poisson(rate * n * (1 + apc / 100) ** (t - t[0])).astype(float)
+    if no_finite_slope(o) or o.sum() == 0:
+        return
+    a, b = log_linear(t, o, n)
+    x = sm.add_constant(t - t.mean())
+    res = sm.GLM(o, x, family=sm.families.Poisson(), offset=np.log(n)).fit(tol=1e-14)
+    assert b == pytest.approx(res.params[1], rel=1e-8, abs=1e-10)
+    assert a == pytest.approx(res.params[0] - res.params[1] * t.mean(), rel=1e-8, abs=1e-8)
 
 
 def test_trend_interval_matches_statsmodels_on_noisy_counts():

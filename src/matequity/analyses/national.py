@@ -90,8 +90,12 @@ def national(
         m: released_rates(eth[eth["measure"] == m], policy, ["ethnic_group"], catalogue=catalogue)
         for m in names
     }
-    trends = trend(
-        eth[~eth["ethnic_group"].isin(vocab.UNKNOWN_GROUPS)], "period", "ethnic_group", white
+    ambition = trend(
+        eth[~eth["ethnic_group"].isin(vocab.UNKNOWN_GROUPS)],
+        "period",
+        "ethnic_group",
+        white,
+        results=("ambition",),
     )
     pooled = pool(dec, [*ORG_KEYS, "imd_decile", "measure"], span.label)
     deciles = released_rates(pooled, policy, ["imd_decile"], catalogue=catalogue)
@@ -133,7 +137,7 @@ def national(
         catalogue=catalogue,
         measures=names,
         by_year=by_year,
-        ambition=trends[trends["result"] == "ambition"],
+        ambition=ambition,
         deciles=deciles,
         most_least=most_least,
         inequality=ineq,
