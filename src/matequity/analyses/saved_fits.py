@@ -25,6 +25,7 @@ every time: saving is never an error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -75,7 +76,9 @@ def _sources() -> list[Path]:
     return out
 
 
+@functools.cache
 def _code() -> str:
+    """A hash of the defining source and the libraries' versions (once a process)."""
     h = hashlib.sha256()
     for p in _sources():
         h.update(p.name.encode())

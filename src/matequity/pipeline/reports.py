@@ -13,15 +13,9 @@ import pandas as pd
 
 from matequity import engine as engines
 from matequity import vocabulary as vocab
-from matequity.analyses.board import REGISTER_COLUMNS, board
-from matequity.analyses.lmns import lmns
-from matequity.analyses.national import national
 from matequity.disclosure.policy import Policy
 from matequity.errors import UserError
 from matequity.outputs.charts.annotations import Annotation
-from matequity.outputs.reports import board as board_layout
-from matequity.outputs.reports import lmns as lmns_layout
-from matequity.outputs.reports import national as national_layout
 from matequity.outputs.reports import render
 from matequity.outputs.reports.document import Report
 
@@ -52,6 +46,7 @@ def register_reader(database: str | None):
     empty register)."""
 
     def read(eng: engines.Engine, sites: list[str]) -> pd.DataFrame:
+        from matequity.analyses.board import REGISTER_COLUMNS
         from matequity.servicedb.location import default_path
 
         if database is None and not default_path(eng.location).exists():
@@ -71,8 +66,12 @@ def register_reader(database: str | None):
 
 
 def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
-    """The report document and the analysis it lays out."""
+    """The report document and the analysis it lays out (each kind's analysis and
+    layout imported only for that kind: a report pays for its own modules)."""
     if req.kind == "board":
+        from matequity.analyses.board import board
+        from matequity.outputs.reports import board as board_layout
+
         a = board(
             eng,
             req.org,
@@ -84,6 +83,9 @@ def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
         )
         return board_layout.report(a, req.annotations), a
     if req.kind == "lmns":
+        from matequity.analyses.lmns import lmns
+        from matequity.outputs.reports import lmns as lmns_layout
+
         a = lmns(
             eng,
             req.org,
@@ -98,6 +100,9 @@ def build(eng: engines.Engine, req: ReportRequest) -> tuple[Report, object]:
             raise UserError(
                 f"--org {req.org}: the national report covers England ({vocab.ENGLAND_CODE}) only"
             )
+        from matequity.analyses.national import national
+        from matequity.outputs.reports import national as national_layout
+
         a = national(
             eng, req.policy, req.period, req.overdispersion, with_stabilised=req.stabilised
         )
