@@ -4,7 +4,11 @@ an error when they cannot be saved or are damaged."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,11 +59,21 @@ def test_a_saved_fit_is_read_back_exactly(store, monkeypatch):
     with engine.open("duckdb", store) as eng:
         for p, want in fitted.items():
             _same(sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", p), want)
-        with pytest.raises(AssertionError, match="fitted again"):  # other parameters
-            sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None, case_mix=())
+        others = [  # other parameters: another fit each
+            {"case_mix": ()},
+            {"method": "agq", "nagq": 5},
+            {"level": "site"},
+            {"period": "2023"},
+        ]
+        for o in others:
+            args = {"period": "2022:2023", "policy": None, **o}
+            with pytest.raises(AssertionError, match="fitted again"):
+                sr.stabilised_rates_for_store(eng, "stillbirth", **args)
+        with pytest.raises(AssertionError, match="fitted again"):  # another measure
+            sr.stabilised_rates_for_store(eng, "neonatal_mortality", "2022:2023", None)
 
 
-def test_new_content_is_fitted_again_and_old_fits_removed(store, synthetic):
+def test_new_content_is_fitted_again_and_old_fits_removed(store, synthetic, monkeypatch):
     with engine.open("duckdb", store) as eng:
         before = saved_fits.content(eng)
         sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
@@ -67,13 +81,17 @@ def test_new_content_is_fitted_again_and_old_fits_removed(store, synthetic):
     old = {p.name for p in folder.iterdir()}
     renamed = store.parent / "organisations.csv"  # another load: new content
     text = synthetic["organisations"].read_text()
-    renamed.write_text(text.replace("Synthetic Hospital", "Renamed Hospital", 1))
+    renamed.write_text(text.replace("Synthetic NHS Trust", "Renamed NHS Trust"))
     ingest(store, [renamed])
+    fits = []
+    real_fit = sr._fit
+    monkeypatch.setattr(sr, "_fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
     with engine.open("duckdb", store) as eng:
         assert saved_fits.content(eng) != before
-        assert saved_fits.read(eng, "stabilised", {"any": 1}) is None
         again = sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
-    assert again.years == (2022, 2023)
+        sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
+    assert len(fits) == 1  # fitted for the new content once, then read
+    assert again.units["org_name"].str.startswith("Renamed NHS Trust").all()  # the new names
     now = {p.name for p in folder.iterdir()}
     assert now and not now & old  # the old content's fit is gone
 
@@ -84,10 +102,21 @@ def test_the_key_covers_every_load_the_code_and_the_parameters(store, monkeypatc
         assert k == saved_fits.key(eng, "stabilised", {"a": 1})
         assert k[1] != saved_fits.key(eng, "stabilised", {"a": 2})[1]
         assert k[1] != saved_fits.key(eng, "other", {"a": 1})[1]
-        rows = eng.rows("loads")
-        changed = [dict(r, sha256="0" * 64) if i == 0 else r for i, r in enumerate(rows)]
-        monkeypatch.setattr(eng, "rows", lambda name: changed if name == "loads" else [])
-        assert saved_fits.key(eng, "stabilised", {"a": 1})[0] != k[0]
+        real = {t: eng.rows(t) for t in ("loads", "derived_meta")}
+        changes = [
+            ("loads", "sha256", "0" * 64),
+            ("loads", "loaded_at", "2001-01-01 00:00:00"),
+            ("derived_meta", "definitions", "another derivation"),
+        ]
+        for table, column, value in changes:
+            rows = {t: list(r) for t, r in real.items()}
+            rows[table] = [
+                dict(r, **{column: value}) if i == 0 else r for i, r in enumerate(rows[table])
+            ]
+            monkeypatch.setattr(eng, "rows", lambda name, rows=rows: rows[name])
+            assert saved_fits.key(eng, "stabilised", {"a": 1})[0] != k[0], column
+        monkeypatch.setattr(eng, "rows", lambda name: real[name])
+        assert saved_fits.key(eng, "stabilised", {"a": 1}) == k  # the real rows: the same
         monkeypatch.undo()
         monkeypatch.setattr(saved_fits, "_code", lambda: "another matequity")
         assert saved_fits.key(eng, "stabilised", {"a": 1})[1] != k[1]
@@ -97,24 +126,49 @@ def test_damaged_or_unsavable_fits_are_made_again(store):
     with engine.open("duckdb", store) as eng:
         want = sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None)
     folder = store.with_name("store.duckdb.fits")
-    for damage in ("*.parquet", "*.json"):  # each saved again by the fit after
-        for f in folder.glob(damage):
-            f.write_bytes(b"PAR1 {damaged")
+    damages = [  # each saved again by the fit after
+        ("*.parquet", b"PAR1 {damaged"),
+        ("*.json", b"{damaged"),
+        ("*.json", b'{"tables": null, "generation": null}'),
+        ("*.json", b"[1, 2]"),
+    ]
+    for pattern, text in damages:
+        for f in folder.glob(pattern):
+            f.write_bytes(text)
         with engine.open("duckdb", store) as eng:
             _same(sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None), want)
+        assert len(list(folder.glob("*.json"))) == 1
+    for f in folder.glob("*.json"):  # the right key, no values
+        f.write_text(json.dumps({"key": f.stem, "tables": ["units", "model"]}))
+    with engine.open("duckdb", store) as eng:
+        _same(sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None), want)
+    left = folder / "x.json.tmp-1-2"  # a save that died an hour ago
+    left.write_text("{}")
+    os.utime(left, (time.time() - 2 * saved_fits.STALE,) * 2)
+    with engine.open("duckdb", store) as eng:
+        sr.stabilised_rates_for_store(eng, "stillbirth", "2023", None)  # saves another
+    assert not list(folder.glob("*.tmp-*"))
+    assert (folder.stat().st_mode & 0o777) == 0o700
     shutil.rmtree(folder)
     folder.write_text("a file where the folder would be")  # cannot be saved
     with engine.open("duckdb", store) as eng:
         _same(sr.stabilised_rates_for_store(eng, "stillbirth", "2022:2023", None), want)
     assert folder.read_text() == "a file where the folder would be"
-    assert not list(store.parent.glob("*.tmp-*"))
 
 
-def test_no_folder_for_a_catalog_store():
-    class Catalog:
-        location = "catalog:maternity"
+@dataclass(frozen=True)
+class _At:
+    location: str
 
-    assert saved_fits.folder(Catalog()) is None  # type: ignore[arg-type]
+
+def test_the_folder_is_beside_the_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert saved_fits.folder(_At("store.duckdb")) == tmp_path / "store.duckdb.fits"
+    assert saved_fits.folder(_At("folder/")) == tmp_path / "folder.fits"
+    assert saved_fits.folder(_At(".")) == tmp_path.parent / f"{tmp_path.name}.fits"
+    assert saved_fits.folder(_At("..")) == tmp_path.parent.parent / f"{tmp_path.parent.name}.fits"
+    assert saved_fits.folder(_At("catalog:maternity")) is None  # a Spark catalog
+    assert saved_fits.folder(_At("/")) is None
 
 
 def test_fits_of_other_code_are_removed_when_one_is_saved(store, monkeypatch):

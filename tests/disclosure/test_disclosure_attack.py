@@ -652,16 +652,30 @@ def test_no_small_count_recoverable_from_an_lmns_reports_data(synthetic_store):
     assert_nothing_recoverable(tables, orgs)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _reproduced_alone(rx, rn, stat, mult, shown) -> bool:
+    """Whether one row's shown figures follow from its released counts, computed
+    for that row alone (the attacker's check before it was made for whole tables)."""
+    from matequity.disclosure import inversion
+    from matequity.disclosure.spec import is_limit
+
+    if rn <= 0 or (stat == "proportion" and rx > rn):
+        return False
+    levels = tuple(sorted({c.split("_", 1)[1] for c in shown if is_limit(c)})) or ("95",)
+    stats = inversion.rate_statistics(np.array([rx]), np.array([rn]), stat, mult, levels)
+    return bool(inversion.matching(stats, shown)[0])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(
         st.tuples(
-            st.integers(0, 40),  # released numerator
+            st.integers(-1, 40),  # released numerator (-1: a withheld marker)
             st.integers(0, 400),  # released denominator
             st.sampled_from(["proportion", "rate", "ratio", None]),
             st.sampled_from([1.0, 100.0, 1000.0, float("nan")]),
             st.integers(-1, 3),  # noise in the shown value's last decimal (-1: withheld)
-            st.booleans(),  # limits shown
+            st.booleans(),  # 95% lower limit shown
+            st.booleans(),  # 99.8% upper limit shown
         ),
         min_size=1,
         max_size=12,
@@ -670,7 +684,8 @@ def test_no_small_count_recoverable_from_an_lmns_reports_data(synthetic_store):
 def test_reproduced_rows_agree_with_each_row_alone(rows):
     """The attacker's table-at-once check (which rows' figures follow from their
     released counts) gives, row by row, what each row's figures computed alone
-    from its own counts give."""
+    from its own counts give; withheld rows (even with a negative marker for a
+    count) and limit columns no row fills are never computed."""
     from matequity.disclosure import attack as atk
     from matequity.disclosure import inversion
 
@@ -678,24 +693,32 @@ def test_reproduced_rows_agree_with_each_row_alone(rows):
     n = np.array([r[1] for r in rows], dtype=float)
     stat = [r[2] for r in rows]
     mult = np.array([r[3] for r in rows])
-    value = np.full(len(rows), np.nan)
-    lower = np.full(len(rows), np.nan)
-    for i, (xi, ni, s, m, noise, limits) in enumerate(rows):
-        if s is None or not np.isfinite(m) or ni <= 0 or (s == "proportion" and xi > ni):
+    cols = {c: np.full(len(rows), np.nan) for c in ("value", "lower_95", "upper_99_8", "lower_90")}
+    for i, (xi, ni, s_, m, noise, low, high) in enumerate(rows):
+        if (
+            xi < 0
+            or s_ is None
+            or not np.isfinite(m)
+            or ni <= 0
+            or (s_ == "proportion" and xi > ni)
+        ):
             continue
-        one = add_rates(pd.DataFrame({"numerator": [xi], "denominator": [ni]}), s, m)
+        one = add_rates(
+            pd.DataFrame({"numerator": [xi], "denominator": [ni]}), s_, m, levels=("95", "99_8")
+        )
         if noise >= 0:
-            value[i] = round(float(one["value"].iloc[0]), 1) + 0.1 * noise
-        if limits:
-            lower[i] = round(float(one["lower_95"].iloc[0]), 1)
-    stat_vals = {"value": value, "lower_95": lower}
-    dec = {c: inversion.decimals(v) for c, v in stat_vals.items()}
-    got = atk._reproduced_rows({"numerator": x, "denominator": n}, stat, mult, stat_vals, dec)
+            cols["value"][i] = round(float(one["value"].iloc[0]), 1) + 0.1 * noise
+        if low:
+            cols["lower_95"][i] = round(float(one["lower_95"].iloc[0]), 1)
+        if high:
+            cols["upper_99_8"][i] = round(float(one["upper_99_8"].iloc[0]), 2)
+    dec = {c: inversion.decimals(v) for c, v in cols.items()}
+    got = atk._reproduced_rows({"numerator": x, "denominator": n}, stat, mult, cols, dec)
     for i in range(len(rows)):
-        shown = {c: (float(v[i]), dec[c]) for c, v in stat_vals.items() if np.isfinite(v[i])}
-        ok = not (stat[i] is None or not np.isfinite(mult[i]) or not shown or n[i] <= 0)
-        ok = ok and not (stat[i] == "proportion" and x[i] > n[i])
-        if ok:
-            alone = inversion.rate_statistics(x[i : i + 1], n[i : i + 1], stat[i], mult[i], ("95",))
-            ok = bool(inversion.matching(alone, shown)[0])
-        assert got[i] == ok, (i, rows[i])
+        shown = {c: (float(v[i]), dec[c]) for c, v in cols.items() if np.isfinite(v[i])}
+        want = bool(shown) and stat[i] is not None and bool(np.isfinite(mult[i]))
+        want = want and _reproduced_alone(x[i], n[i], stat[i], mult[i], shown)
+        assert got[i] == want, (i, rows[i])
+    assert (
+        got <= np.array([any(np.isfinite(v[i]) for v in cols.values()) for i in range(len(rows))])
+    ).all()

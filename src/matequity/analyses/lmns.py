@@ -121,7 +121,7 @@ def lmns(
     all_lmns = count_table(engine, fms, level="lmns", period="year")
     all_lmns = pool(all_lmns[span.holds(all_lmns["period"])], [*ORG_KEYS, "measure"], span.label)
     funnels = {m.name: peer_funnel(all_lmns, m, policy, overdispersion, code) for m in fms}
-    comp = completeness(site_cells(engine, within=("lmns_code", [code])), orgs)
+    comp = completeness(site_cells(engine, within=(vocab.level("lmns").code_column, [code])), orgs)
     comp = comp[(comp["org_level"] == "lmns") & (comp["org_code"] == code)]
     eth = groups["ethnic_group"].table
     sb_year = yearly_counts["ethnic_group"]

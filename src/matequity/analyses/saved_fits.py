@@ -19,18 +19,21 @@ What is saved is an analyst-only table (trust-level counts and estimates before
 disclosure control), beside the records it came from and as private as they
 are; analyses release it under their policy after reading. A store that is not a
 local path (a Spark catalog) or a folder that cannot be written is simply fitted
-every time: saving is never an error.
+every time: this is a cache, and reading or saving it is never an error (a
+damaged or unreadable entry is fitted again). The folder is made readable by its
+owner only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ from matequity.engine.base import Engine
 
 #: the packages and modules whose source makes a fit (every file of a package)
 DEFINING = (
+    "matequity.engine",
     "matequity.stats",
     "matequity.counts",
     "matequity.model",
@@ -50,22 +54,29 @@ DEFINING = (
     "matequity.analyses.stabilised_rates",
     "matequity.analyses.saved_fits",
 )
-#: the libraries whose versions can change a fit's numbers
-LIBRARIES = ("numpy", "scipy", "pandas", "duckdb")
+#: the libraries whose versions can change a fit's numbers or how it is saved
+LIBRARIES = ("numpy", "scipy", "pandas", "duckdb", "ibis-framework", "pyarrow")
 #: the version of the saved layout
 LAYOUT = 1
+#: a temporary file older than this (seconds) was left by a save that died
+STALE = 3600.0
 
 
 def folder(engine: Engine) -> Path | None:
-    """Where the store's fits are saved (None: a store that is not a local path)."""
+    """Where the store's fits are saved, beside the store (None: a store that is
+    not a local path). The path is made absolute first, so that '.' or '..' name
+    the folder beside that directory, not inside it."""
     loc = str(engine.location)
     if not loc or loc.startswith("catalog:"):
         return None
-    p = Path(loc)
+    p = Path(os.path.abspath(loc))
+    if not p.name:  # the file system's root
+        return None
     return p.with_name(p.name + ".fits")
 
 
 def _sources() -> list[Path]:
+    """The source files of :data:`DEFINING` (found, not imported)."""
     out = []
     for name in DEFINING:
         spec = importlib.util.find_spec(name)
@@ -76,16 +87,28 @@ def _sources() -> list[Path]:
     return out
 
 
-@functools.cache
-def _code() -> str:
-    """A hash of the defining source and the libraries' versions (once a process)."""
+def _hash_code() -> str:
     h = hashlib.sha256()
     for p in _sources():
         h.update(p.name.encode())
         h.update(p.read_bytes())
     for lib in LIBRARIES:
-        h.update(f"{lib}={importlib.metadata.version(lib)}".encode())
+        try:
+            version = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        h.update(f"{lib}={version}".encode())
     return h.hexdigest()
+
+
+#: the defining source's hash, taken when this module is imported (with the
+#: analyses that fit), so a source edited later in a long-running process does not
+#: give the code in memory a new key
+_CODE = _hash_code()
+
+
+def _code() -> str:
+    return _CODE
 
 
 def content(engine: Engine) -> str | None:
@@ -126,20 +149,26 @@ def _generation(store: str) -> str:
     return hashlib.sha256(f"{LAYOUT}:{store}:{_code()}".encode()).hexdigest()
 
 
-def read(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[dict, dict] | None:
-    """The saved fit's record and tables, or None when there is none to read."""
-    where, k = folder(engine), key(engine, kind, params)
-    if where is None or k is None:
+def read(
+    engine: Engine, kind: str, params: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]] | None:
+    """The saved fit's values and tables, or None when there is none to read
+    (none saved, half written, damaged or unreadable: the caller fits again)."""
+    where = folder(engine)
+    if where is None:
         return None
-    record = where / f"{k[1]}.json"
     try:
-        meta = json.loads(record.read_text())
-        frames = {n: pd.read_parquet(where / f"{k[1]}.{n}.parquet") for n in meta["tables"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # none saved, or half written or damaged: fit again
-    if meta.get("key") != k[1]:
+        k = key(engine, kind, params)
+        if k is None:
+            return None
+        meta = json.loads((where / f"{k[1]}.json").read_text())
+        tables, values = meta["tables"], meta["values"]
+        if meta["key"] != k[1] or not isinstance(values, dict) or not isinstance(tables, list):
+            return None
+        frames = {str(n): pd.read_parquet(where / f"{k[1]}.{n}.parquet") for n in tables}
+    except Exception:  # a cache: anything wrong with it means fitting again
         return None
-    return meta["values"], frames
+    return values, frames
 
 
 def save(
@@ -151,14 +180,17 @@ def save(
 ) -> Path | None:
     """Save a fit (``values``: JSON values; ``frames``: its tables); the path of
     its record, or None when it could not be saved (nothing is raised)."""
-    where, k = folder(engine), key(engine, kind, params)
-    if where is None or k is None:
+    where = folder(engine)
+    if where is None:
         return None
-    store, name = k
-    tmp = f".tmp-{os.getpid()}"
+    tmp = f".tmp-{os.getpid()}-{threading.get_ident()}"
     written: list[Path] = []
     try:
-        where.mkdir(exist_ok=True)
+        k = key(engine, kind, params)
+        if k is None:
+            return None
+        store, name = k
+        where.mkdir(mode=0o700, exist_ok=True)
         for n, df in frames.items():
             part = where / f"{name}.{n}.parquet{tmp}"
             written.append(part)
@@ -174,26 +206,32 @@ def save(
         record.write_text(json.dumps(meta))
         for p in written:  # the record last: a fit is there once its record is
             os.replace(p, p.with_name(p.name.removesuffix(tmp)))
-    except (OSError, ValueError, TypeError, ImportError):
+        _prune(where, _generation(store))
+    except Exception:  # a cache: a fit that cannot be saved is fitted next time
         for p in written:
             with contextlib.suppress(OSError):
                 p.unlink()
         return None
-    _prune(where, _generation(store))
     return where / f"{name}.json"
 
 
 def _prune(where: Path, generation: str) -> None:
-    """Remove the fits of other store contents or of other code."""
+    """Remove the fits of other store contents or of other code, and temporary
+    files that a save which died left behind."""
     for record in where.glob("*.json"):
         try:
             meta = json.loads(record.read_text())
+            if not isinstance(meta, dict) or meta.get("generation") == generation:
+                continue
+            tables = meta.get("tables")
+            for n in tables if isinstance(tables, list) else []:
+                with contextlib.suppress(OSError):
+                    (where / f"{record.stem}.{n}.parquet").unlink()
+            record.unlink()
         except (OSError, ValueError):
             continue
-        if not isinstance(meta, dict) or meta.get("generation") == generation:
-            continue
-        for n in meta.get("tables", []):
-            with contextlib.suppress(OSError):
-                (where / f"{record.stem}.{n}.parquet").unlink()
+    now = time.time()
+    for part in where.glob("*.tmp-*"):
         with contextlib.suppress(OSError):
-            record.unlink()
+            if now - part.stat().st_mtime > STALE:
+                part.unlink()

@@ -637,26 +637,33 @@ def _reproduced_rows(
     rx, rn = counts["numerator"], counts["denominator"]
     st = np.asarray(stat, dtype=object)
     known = np.array([s is not None for s in stat], dtype=bool)
-    ok = known & np.isfinite(rx) & np.isfinite(rn) & (rn > 0) & np.isfinite(mult)
+    shown_any = np.zeros(len(stat), dtype=bool)
+    for v in stat_vals.values():
+        shown_any |= np.isfinite(v)
+    # only the rows showing a figure are computed (as row by row: a withheld row's
+    # counts, even a negative marker, are never used)
+    ok = shown_any & known & np.isfinite(rx) & np.isfinite(rn) & (rn > 0) & np.isfinite(mult)
     ok &= ~((st == "proportion") & (rx > rn))
     idx = np.flatnonzero(ok)
     if not len(idx):
         return out
-    levels = tuple(sorted({c.split("_", 1)[1] for c in stat_vals if is_limit(c)})) or ("95",)
+    # the levels some computed row shows (each row's own are among them)
+    shown_limits = [c for c, v in stat_vals.items() if is_limit(c) and np.isfinite(v[idx]).any()]
+    levels = tuple(sorted({c.split("_", 1)[1] for c in shown_limits})) or ("95",)
     stats = inversion.rate_statistics(
         rx[idx], rn[idx], pd.Series(st[idx]), pd.Series(mult[idx]), levels
     )
     match = np.ones(len(idx), dtype=bool)
-    shown_any = np.zeros(len(idx), dtype=bool)
     for c, v in stat_vals.items():
         vi = v[idx]
         shown = np.isfinite(vi)
-        shown_any |= shown
+        if not shown.any():
+            continue
         got = stats[c].to_numpy(float)
         with np.errstate(invalid="ignore"):
             close = np.abs(got - vi) <= inversion.tolerance(vi, dec[c])
         match &= ~shown | close
-    out[idx] = match & shown_any
+    out[idx] = match
     return out
 
 

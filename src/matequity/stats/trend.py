@@ -271,9 +271,12 @@ def log_linear(t: np.ndarray, o: np.ndarray, n: np.ndarray) -> tuple[float, floa
     """Maximum-likelihood intercept and slope of log E[o] = log n + a + b t, the
     Poisson log-linear trend of :func:`group_trend` (its quasi-Poisson scale and
     robust errors change the standard errors only, not the estimates): Newton's
-    method on the concave log-likelihood, in centred time, from the overall
-    rate, halving a step that lowers it. The estimates are statsmodels' GLM's
-    (tests); this needs no statsmodels import (half a second)."""
+    method (Fisher scoring, as IRLS; McCullagh & Nelder 1989, Generalized Linear
+    Models, 2nd ed., section 2.5) on the concave log-likelihood, in centred time,
+    from the overall rate, halving a step that lowers it. Needs at least one event
+    and a finite slope (:func:`no_finite_slope` false), as :func:`trend` checks.
+    The estimates are statsmodels' GLM's (tests); this needs no statsmodels
+    import (half a second)."""
     t, o, n = (np.asarray(v, dtype=float) for v in (t, o, n))
     centre = t.mean()
     x = np.column_stack([np.ones_like(t), t - centre])
@@ -294,7 +297,7 @@ def log_linear(t: np.ndarray, o: np.ndarray, n: np.ndarray) -> tuple[float, floa
                 break
             step = step / 2
         beta, ll = beta + step, new
-        if np.max(np.abs(step)) < 1e-13:
+        if np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-13:
             break
     return float(beta[0] - beta[1] * centre), float(beta[1])
 
