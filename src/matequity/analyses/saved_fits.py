@@ -8,11 +8,12 @@ first analysis that needs one makes it and saves the result in the folder
 written under temporary names and renamed, the record last); later analyses of
 the same content read it back, exactly (Parquet keeps every value and type).
 
-A fit is found by a key: a hash of every load of the store (its number, the
-loaded file's SHA-256, its time), the derived tables' stamp, the source of the
-modules that make the fit (:data:`DEFINING`), the numerical libraries' versions
-and the fit's parameters. So a store loaded again, rebuilt or replaced by another
-at the same path, or a matequity with other definitions, never reads an old fit;
+A fit is found by a key: a hash of the store's content version (every load: its
+number, kind, file's SHA-256 and rows; the derived tables' definitions), the
+source of the modules that make the fit (:data:`DEFINING`), the numerical
+libraries' versions and the fit's parameters. So a store loaded again, replaced
+by another with other data at the same path, or a matequity with other
+definitions, never reads an old fit;
 saving a fit removes those of other store contents or other code.
 
 What is saved is an analyst-only table (trust-level counts and estimates before
@@ -29,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import threading
@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from matequity import sources
 from matequity.engine.base import Engine
 
 #: the packages and modules whose source makes a fit (every file of a package)
@@ -75,30 +76,14 @@ def folder(engine: Engine) -> Path | None:
     return p.with_name(p.name + ".fits")
 
 
-def _sources() -> list[Path]:
-    """The source files of :data:`DEFINING` (found, not imported)."""
-    out = []
-    for name in DEFINING:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            continue
-        origin = Path(spec.origin)
-        out += sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
-    return out
-
-
 def _hash_code() -> str:
-    h = hashlib.sha256()
-    for p in _sources():
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
+    versions = []
     for lib in LIBRARIES:
         try:
-            version = importlib.metadata.version(lib)
+            versions.append(f"{lib}={importlib.metadata.version(lib)}")
         except importlib.metadata.PackageNotFoundError:
-            version = "absent"
-        h.update(f"{lib}={version}".encode())
-    return h.hexdigest()
+            versions.append(f"{lib}=absent")
+    return sources.digest(sources.files(DEFINING), versions)
 
 
 #: the defining source's hash, taken when this module is imported (with the
@@ -112,22 +97,12 @@ def _code() -> str:
 
 
 def content(engine: Engine) -> str | None:
-    """A fingerprint of the store's content: every load and the derived stamp
-    (None: a store with nothing loaded)."""
-    if not engine.has_table("loads"):
+    """A fingerprint of the store's content: its version
+    (:meth:`~matequity.engine.base.Engine.version`: every load and the derived
+    stamp; None: a store with nothing loaded)."""
+    if not engine.has_table("loads") or not engine.rows("loads"):
         return None
-    loads = sorted(
-        (str(r.get("load_id")), str(r.get("sha256")), str(r.get("loaded_at")))
-        for r in engine.rows("loads")
-    )
-    if not loads:
-        return None
-    stamps = (
-        sorted(str(sorted(r.items())) for r in engine.rows("derived_meta"))
-        if engine.has_table("derived_meta")
-        else []
-    )
-    return hashlib.sha256(json.dumps([loads, stamps]).encode()).hexdigest()
+    return engine.version()
 
 
 def key(engine: Engine, kind: str, params: Mapping[str, Any]) -> tuple[str, str] | None:

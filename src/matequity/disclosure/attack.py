@@ -647,23 +647,13 @@ def _reproduced_rows(
     idx = np.flatnonzero(ok)
     if not len(idx):
         return out
-    # the levels some computed row shows (each row's own are among them)
-    shown_limits = [c for c, v in stat_vals.items() if is_limit(c) and np.isfinite(v[idx]).any()]
-    levels = tuple(sorted({c.split("_", 1)[1] for c in shown_limits})) or ("95",)
+    # the figures some computed row shows, at those levels (each row's own among them)
+    shown = {c: (v[idx], dec[c]) for c, v in stat_vals.items() if np.isfinite(v[idx]).any()}
+    levels = tuple(sorted({c.split("_", 1)[1] for c in shown if is_limit(c)})) or ("95",)
     stats = inversion.rate_statistics(
         rx[idx], rn[idx], pd.Series(st[idx]), pd.Series(mult[idx]), levels
     )
-    match = np.ones(len(idx), dtype=bool)
-    for c, v in stat_vals.items():
-        vi = v[idx]
-        shown = np.isfinite(vi)
-        if not shown.any():
-            continue
-        got = stats[c].to_numpy(float)
-        with np.errstate(invalid="ignore"):
-            close = np.abs(got - vi) <= inversion.tolerance(vi, dec[c])
-        match &= ~shown | close
-    out[idx] = match
+    out[idx] = inversion.matching(stats, shown)
     return out
 
 

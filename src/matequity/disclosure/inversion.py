@@ -54,12 +54,14 @@ def rate_statistics(
     return add_rates(df, statistic, multiplier, levels=levels)
 
 
-def matching(stats: pd.DataFrame, shown: dict[str, tuple[float, int]]) -> np.ndarray:
-    """Rows of ``stats`` that reproduce every shown figure (column -> (value, d))."""
+def matching(stats: pd.DataFrame, shown: dict[str, tuple[float | np.ndarray, int]]) -> np.ndarray:
+    """Rows of ``stats`` that reproduce every shown figure (column -> (value, d));
+    a value may be one per row, a missing one showing nothing for that row."""
     ok = np.ones(len(stats), dtype=bool)
     for col, (v, d) in shown.items():
         got = stats[col].to_numpy(float)
-        ok &= np.abs(got - v) <= tolerance(v, d)
+        with np.errstate(invalid="ignore"):
+            ok &= ~np.isfinite(v) | (np.abs(got - v) <= tolerance(v, d))
     return ok
 
 

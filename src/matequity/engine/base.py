@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
+import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -165,23 +167,25 @@ class IbisStore:
         ]
 
     def version(self) -> str:
-        """The content version: how many loads, the last, and the derived stamp
-        (the definitions the derived tables were built with). It changes on
-        every ingest and whenever the derived tables are rebuilt with other
-        definitions, so caches keyed by it are never stale."""
-        import pandas as pd
-
+        """The content version: the number of loads, the last, and a fingerprint
+        of every load (its number, kind, file's SHA-256 and rows read, accepted
+        and quarantined) and of the derived stamp's definitions. It changes on
+        every ingest, whenever the derived tables are rebuilt with other
+        definitions and when another store with other data takes this one's
+        place; the same loads give the same version on every engine. Caches
+        keyed by it are never stale."""
         if not self.has_table("loads"):
             return "empty"
-        t = self.table("loads")
-        n = self.execute(t.aggregate(n=t.count(), last=t.load_id.max()))
-        last = n["last"].iloc[0]
-        version = f"{int(n['n'].iloc[0])}.{0 if pd.isna(last) else int(last)}"
-        if self.has_table("derived_meta"):
-            m = self.table("derived_meta")
-            stamp = self.execute(m.aggregate(d=m.definitions.max()))["d"].iloc[0]
-            version += f".{'none' if pd.isna(stamp) else stamp}"
-        return version
+        fields = ("load_id", "kind", "sha256", "rows_read", "rows_accepted", "rows_quarantined")
+        loads = sorted(tuple(str(r.get(f)) for f in fields) for r in self.rows("loads"))
+        ids = [int(r[0]) for r in loads if r[0].isdigit()]
+        stamps = (
+            sorted({str(r.get("definitions")) for r in self.rows("derived_meta")})
+            if self.has_table("derived_meta")
+            else []
+        )
+        digest = hashlib.sha256(json.dumps([loads, stamps]).encode()).hexdigest()[:16]
+        return f"{len(loads)}.{max(ids, default=0)}.{digest}"
 
     def close(self) -> None:
         if not self._closed:

@@ -21,11 +21,9 @@ reading of the definitions.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import importlib.util
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from matequity import sources
 from matequity.engine import tables
 
 if TYPE_CHECKING:  # the derivations need Ibis; checking the stamp needs neither
@@ -48,18 +46,10 @@ _DEFINING = (
 )
 
 
-def _definition_sources() -> list[Path]:
-    """This module's file and the defining modules' (found, not imported)."""
-    return [Path(__file__), *(Path(importlib.util.find_spec(m).origin) for m in _DEFINING)]
-
-
 def definitions_hash() -> str:
-    """A hash of the derivation definitions (the source of the defining modules)."""
-    h = hashlib.sha256()
-    for p in _definition_sources():
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+    """A hash of the derivation definitions (the source of this module and of
+    the defining modules: :func:`matequity.sources.digest`)."""
+    return sources.digest(sources.files([__name__, *_DEFINING]))[:16]
 
 
 def _babies_with_ons(records: ir.Table, organisations: ir.Table, imd_lookup: ir.Table) -> ir.Table:

@@ -165,9 +165,9 @@ def trend(
                     continue
                 series[str(gname)] = gp.groupby("_t")[["numerator", "denominator"]].sum()
         total = part.groupby("_t")[["numerator", "denominator"]].sum()
-        for gname, s in [*series.items(), ("All", total)]:
-            if "trend" not in results and not (gname == "All" and "ambition" in results):
-                continue
+        # each group's trend, or only every group's together (for the ambition)
+        fitted = [*series.items(), ("All", total)] if "trend" in results else [("All", total)]
+        for gname, s in fitted:
             s = s[s["denominator"] > 0]
             if len(s) < 3 or s["numerator"].sum() == 0:
                 continue
@@ -175,27 +175,25 @@ def trend(
                 if "trend" in results:
                     rows.append({**kv, "group": gname, "result": "trend", "note": NO_SLOPE})
                 continue
-            if "trend" not in results:  # the ambition alone: no errors needed
-                rows.extend(_ambition(kv, s, m))
-                continue
-            r = group_trend(
-                s.index.to_numpy(float),
-                s["numerator"].to_numpy(float),
-                s["denominator"].to_numpy(float),
-                robust,
-            )
-            rows.append(
-                {
-                    **kv,
-                    "group": gname,
-                    "result": "trend",
-                    "estimate": r["estimate"],
-                    "lower_95": r["lower_95"],
-                    "upper_95": r["upper_95"],
-                    "p_value": r["p_value"],
-                    "note": "annual percentage change (%)",
-                }
-            )
+            if "trend" in results:
+                r = group_trend(
+                    s.index.to_numpy(float),
+                    s["numerator"].to_numpy(float),
+                    s["denominator"].to_numpy(float),
+                    robust,
+                )
+                rows.append(
+                    {
+                        **kv,
+                        "group": gname,
+                        "result": "trend",
+                        "estimate": r["estimate"],
+                        "lower_95": r["lower_95"],
+                        "upper_95": r["upper_95"],
+                        "p_value": r["p_value"],
+                        "note": "annual percentage change (%)",
+                    }
+                )
             if gname == "All" and "ambition" in results:
                 rows.extend(_ambition(kv, s, m))
         if by and reference is not None and "gap" in results:
