@@ -132,6 +132,15 @@ def gap_trend(t, o1, n1, o0, n0, robust: bool, confidence: float = 0.95) -> dict
     }
 
 
+#: the figures a fitted trend or gap reports
+_ESTIMATES = ("estimate", "lower_95", "upper_95", "p_value")
+
+
+def _estimates(fit: dict) -> dict:
+    """The reported figures of a fit (:func:`group_trend` or :func:`gap_trend`)."""
+    return {k: fit[k] for k in _ESTIMATES}
+
+
 def trend(
     df: pd.DataFrame,
     time: str,
@@ -187,10 +196,7 @@ def trend(
                         **kv,
                         "group": gname,
                         "result": "trend",
-                        "estimate": r["estimate"],
-                        "lower_95": r["lower_95"],
-                        "upper_95": r["upper_95"],
-                        "p_value": r["p_value"],
+                        **_estimates(r),
                         "note": "annual percentage change (%)",
                     }
                 )
@@ -234,10 +240,7 @@ def trend(
                         "group": gname,
                         "result": "gap",
                         "reference": reference,
-                        "estimate": g["estimate"],
-                        "lower_95": g["lower_95"],
-                        "upper_95": g["upper_95"],
-                        "p_value": g["p_value"],
+                        **_estimates(g),
                         "direction": g["direction"],
                         "note": f"yearly change in the rate ratio against {reference} "
                         f"(mid-period ratio {g['rate_ratio_mid']:.2f})",
